@@ -1,0 +1,89 @@
+"""Error catalogue shared by every stage, and the one exception type services raise.
+
+Each stage declares its own catalogue as an `ErrorCatalog` enum in its errors.py; the API exception
+handler renders any ApplicationError as {"code", "message", "fields", "rule"} in the caller's language.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from django.utils.translation import get_language
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    status: int
+    zh: str
+    en: str
+    rule_zh: str = ""
+    rule_en: str = ""
+
+
+def _is_english() -> bool:
+    return (get_language() or "zh-hans").startswith("en")
+
+
+class ErrorCatalog(Enum):
+    """Base for a stage's error codes; a member's value is its ErrorSpec."""
+
+    @property
+    def code(self) -> str:
+        return self.name.lower()
+
+    @property
+    def spec(self) -> ErrorSpec:
+        return self.value
+
+
+class ApplicationError(Exception):
+    def __init__(self, error: ErrorCatalog, *, fields: dict | None = None, **params: object) -> None:
+        self.error = error
+        self.fields = fields or {}
+        self.params = params
+        super().__init__(f"{error.code}: {self.message_in('en')}")
+
+    @property
+    def code(self) -> str:
+        return self.error.code
+
+    @property
+    def status(self) -> int:
+        return self.error.spec.status
+
+    def message_in(self, lang: str) -> str:
+        spec = self.error.spec
+        text = spec.en if lang.startswith("en") else spec.zh
+        return text.format(**self.params) if self.params else text
+
+    def rule_in(self, lang: str) -> str:
+        spec = self.error.spec
+        return spec.rule_en if lang.startswith("en") else spec.rule_zh
+
+    @property
+    def message(self) -> str:
+        return self.message_in("en" if _is_english() else "zh-hans")
+
+    @property
+    def rule(self) -> str:
+        return self.rule_in("en" if _is_english() else "zh-hans")
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "fields": self.fields, "rule": self.rule or None}
+
+
+class AccountsError(ErrorCatalog):
+    PERMISSION_DENIED = ErrorSpec(
+        403,
+        "您没有执行此操作的权限：{permission}",
+        "You do not have permission to do this: {permission}",
+    )
+    MAKER_CHECKER = ErrorSpec(
+        403,
+        "复核人不能复核自己经办的业务。",
+        "A reviewer may not approve or reject their own work.",
+        "双人复核（经办与复核分离）",
+        "Maker-checker separation",
+    )
+    BRANCH_CODE_TAKEN = ErrorSpec(409, "营业部代码 {code} 已存在。", "Branch code {code} already exists.")
+    UNKNOWN_ROLE = ErrorSpec(400, "未知角色：{role}", "Unknown role: {role}")
+    USERNAME_TAKEN = ErrorSpec(409, "用户名 {username} 已被使用。", "Username {username} is already taken.")

@@ -1,0 +1,28 @@
+from rest_framework import serializers
+
+from .models import Branch
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    code = serializers.CharField(help_text="Machine-readable error code, e.g. `permission_denied`, `invalid`.")
+    message = serializers.CharField(help_text="Human-readable message in the request's language (zh-hans default).")
+    fields = serializers.DictField(help_text="Per-field messages for invalid input; empty otherwise.")
+    rule = serializers.CharField(allow_null=True, help_text="The regulation or policy a refusal enforces, if any.")
+
+
+class BranchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Branch
+        fields = ["id", "code", "name", "address"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"code": {"validators": []}}  # uniqueness is the service's job (409, not 400)
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField(allow_blank=True)
+    branch = BranchSerializer(allow_null=True)
+    roles = serializers.ListField(child=serializers.CharField())
+    permissions = serializers.ListField(child=serializers.CharField())
