@@ -25,10 +25,7 @@ run: $(VENV)/.runtime
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py demo_seed
 	@echo "Web: http://$(HOST):$(PORT)/   API docs: http://$(HOST):$(PORT)/api/docs/   (Ctrl-C stops everything)"
-	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A config worker --concurrency 1 --loglevel INFO & \
-	$(VENV)/bin/celery -A config beat --loglevel INFO & \
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	$(PY) manage.py run_embedded $(HOST):$(PORT)
 
 ## make test: lint, migrations check, the whole suite (PostgreSQL/Redis/Chromium tests skip loudly if absent
 ## unless REQUIRE_SERVICES=1).

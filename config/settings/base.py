@@ -199,12 +199,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
 _fs_broker_dir = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_fs_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_fs_broker_dir / "out"),
         "data_folder_out": str(_fs_broker_dir / "out"),
         "processed_folder": str(_fs_broker_dir / "processed"),
+        "control_folder": str(_fs_broker_dir / "control"),
         "store_processed": False,
     }
 else:

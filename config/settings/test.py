@@ -21,7 +21,9 @@ def _reachable(url: str, default_port: int) -> bool:
 
 
 TEST_DATABASE_URL = env.str("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/kaihu")
-TEST_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default=env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/9"))
+TEST_BROKER_URL = env.str(
+    "TEST_CELERY_BROKER_URL", default=env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/9")
+)
 
 SERVICES_AVAILABLE = {
     "postgres": _reachable(TEST_DATABASE_URL, 5432),
