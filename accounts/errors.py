@@ -86,4 +86,19 @@ class AccountsError(ErrorCatalog):
     )
     BRANCH_CODE_TAKEN = ErrorSpec(409, "营业部代码 {code} 已存在。", "Branch code {code} already exists.")
     UNKNOWN_ROLE = ErrorSpec(400, "未知角色：{role}", "Unknown role: {role}")
+    ID_INVALID = ErrorSpec(
+        400,
+        "证件号码无效：{reason_zh}",
+        "Invalid ID number: {reason_en}",
+        "证券公司开立客户账户规范 第六条",
+        "Account-opening rules, art. 6",
+    )
+    ID_EXPIRED = ErrorSpec(
+        400,
+        "证件已过有效期，请客户出示有效身份证件。",
+        "The ID document has expired; the client must show a valid one.",
+        "证券公司开立客户账户规范 第六条",
+        "Account-opening rules, art. 6",
+    )
+    PHONE_INVALID = ErrorSpec(400, "手机号码无效。", "The phone number is not valid.")
     USERNAME_TAKEN = ErrorSpec(409, "用户名 {username} 已被使用。", "Username {username} is already taken.")

@@ -27,7 +27,7 @@ class Role(models.TextChoices):
 
 # "app_label.codename" per role. Later stages extend this table.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.CLERK: {"accounts.view_branch"},
+    Role.CLERK: {"accounts.view_branch", "accounts.view_client", "accounts.add_client"},
     Role.REVIEWER: {"accounts.view_branch"},
     Role.WITNESS: {"accounts.view_branch"},
     Role.CALLBACK_AGENT: {"accounts.view_branch"},
@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COMPLIANCE: {
         "accounts.view_branch",
         "accounts.view_staffprofile",
+        "accounts.view_client",
         "accounts.reveal_personal_data",
     },
     Role.ADMIN: {

@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from .access import require_perm
 from .audit import audited_save
 from .errors import AccountsError, ApplicationError
-from .models import Branch, StaffProfile, WorkerHeartbeat
+from .models import Branch, Client, ClientKind, StaffProfile, WorkerHeartbeat
 from .roles import Role
 
 User = get_user_model()
@@ -104,3 +104,86 @@ def api_client_create(*, username: str, role: str) -> tuple[object, str]:
 
 def worker_heartbeat_record(*, source: str) -> WorkerHeartbeat:
     return WorkerHeartbeat.objects.create(hostname=socket.gethostname(), source=source[:40])
+
+
+def _client_no_next() -> str:
+    import secrets
+
+    from django.utils import timezone
+
+    # Date + 8 random digits; the unique constraint catches the rare clash.
+    return f"C{timezone.localdate():%y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+@transaction.atomic
+def client_register(
+    *,
+    actor,
+    kind: str,
+    name: str,
+    id_type: str,
+    id_number: str,
+    branch: Branch,
+    id_valid_until=None,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    **facts,
+) -> tuple[Client, bool]:
+    """Find the client with this identity, or create one. Returns (client, created).
+
+    One client per (ID type, ID number): a second application for the same person finds them.
+    """
+    from django.utils import timezone
+
+    from .crypto import blind_index
+    from .identity import IdType, id_number_check, resident_id_check
+
+    require_perm(actor, "accounts.add_client")
+    today = timezone.localdate()
+    number = id_number_check(id_type, id_number, today=today)
+    if id_valid_until is not None and id_valid_until < today:
+        raise ApplicationError(AccountsError.ID_EXPIRED, fields={"id_valid_until": [str(id_valid_until)]})
+    index = blind_index(number)
+    existing = Client.objects.select_for_update().filter(id_type=id_type, id_number_index=index).first()
+    if existing is not None:
+        return existing, False
+    if kind == ClientKind.INDIVIDUAL and id_type in (IdType.RESIDENT_ID, IdType.HMT_RESIDENCE):
+        id_facts = resident_id_check(number, today=today)
+        facts.setdefault("birth_date", id_facts.birth_date)
+        facts.setdefault("gender", id_facts.gender)
+    phone_norm = phone_normalise(phone) if phone else ""
+    client = Client(
+        client_no=_client_no_next(),
+        kind=kind,
+        name=name.strip(),
+        id_type=id_type,
+        id_number=number,
+        id_number_index=index,
+        id_valid_until=id_valid_until,
+        branch=branch,
+        phone=phone_norm,
+        phone_index=blind_index(phone_norm) if phone_norm else "",
+        email=email,
+        address=address,
+        **facts,
+    )
+    try:
+        with transaction.atomic():
+            audited_save(client, actor=actor, reason="client registered")
+    except IntegrityError:  # the same person registered concurrently: use theirs
+        return Client.objects.get(id_type=id_type, id_number_index=index), False
+    return client, True
+
+
+def phone_normalise(phone: str, *, field: str = "phone") -> str:
+    """A reachable mobile or fixed number, stored in E.164 (`+8613812345678`)."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(phone, "CN")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ApplicationError(AccountsError.PHONE_INVALID, fields={field: [phone]})
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -72,12 +72,16 @@ def test_secrets_can_come_from_files(tmp_path):
     secret.write_text("s" * 64 + "\n")
     db = tmp_path / "db"
     db.write_text("postgres://u:p@db:5432/kaihu")
+    keys = tmp_path / "keys"
+    keys.write_text("q3l0ZUzGzXLhcpMPGT3rLEhh4gOvgd5aFJVZPOnfmxE=\n")
     probe = _probe(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY_FILE=str(secret),
         DJANGO_ALLOWED_HOSTS="kaihu.example.com",
         DATABASE_URL_FILE=str(db),
         CELERY_BROKER_URL="redis://cache:6379/0",
+        PII_ENCRYPTION_KEYS_FILE=str(keys),
+        PII_INDEX_KEY="index-key-for-tests",
     )
     assert probe["engine"] == "django.db.backends.postgresql"
     assert probe["debug"] is False
@@ -87,6 +91,8 @@ def test_production_settings_pass_check_deploy_without_warnings():
     env = _clean_env(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        PII_ENCRYPTION_KEYS="q3l0ZUzGzXLhcpMPGT3rLEhh4gOvgd5aFJVZPOnfmxE=",
+        PII_INDEX_KEY=secrets.token_urlsafe(32),
         DJANGO_ALLOWED_HOSTS="kaihu.example.com",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",

@@ -26,6 +26,21 @@ SECRET_KEY = env_secret("DJANGO_SECRET_KEY", default="insecure-embedded-default-
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+
+# Personal data at rest (accounts/crypto.py). Keys: urlsafe base64 of 32 bytes (Fernet); the first
+# encrypts, all decrypt. The embedded default derives them from SECRET_KEY; production must set them.
+def _derived_key(label: str) -> str:
+    import base64
+    import hashlib
+
+    return base64.urlsafe_b64encode(hashlib.sha256(f"{label}:{SECRET_KEY}".encode()).digest()).decode()
+
+
+PII_ENCRYPTION_KEYS = [
+    k.strip() for k in (env_secret("PII_ENCRYPTION_KEYS") or _derived_key("pii-encryption")).split(",") if k.strip()
+]
+PII_INDEX_KEY = env_secret("PII_INDEX_KEY") or _derived_key("pii-index")
+
 # Firm identity printed on every page and PDF.
 FIRM_NAME = env.str("FIRM_NAME", default="示例证券股份有限公司")
 FIRM_NAME_EN = env.str("FIRM_NAME_EN", default="Example Securities Co., Ltd.")

@@ -20,6 +20,9 @@ CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL:
     raise RuntimeError("CELERY_BROKER_URL (or CELERY_BROKER_URL_FILE) must be set in production")
 
+if not env_secret("PII_ENCRYPTION_KEYS") or not env_secret("PII_INDEX_KEY"):
+    raise RuntimeError("PII_ENCRYPTION_KEYS and PII_INDEX_KEY (or their _FILE variants) must be set in production")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
