@@ -7,7 +7,7 @@ from . import services
 from .access import perm_class
 from .models import Branch
 from .roles import user_roles
-from .serializers import BranchSerializer, MeSerializer
+from .serializers import BranchSerializer, MeSerializer, PiiRevealRequestSerializer, PiiRevealSerializer
 
 
 class MeApi(APIView):
@@ -39,3 +39,25 @@ class BranchListCreateApi(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         branch = services.branch_create(actor=request.user, **serializer.validated_data)
         return Response(BranchSerializer(branch).data, status=status.HTTP_201_CREATED)
+
+
+class ClientPiiRevealApi(APIView):
+    """Reveal one masked field of a client; the permission check and the log are in the service."""
+
+    @extend_schema(
+        request=PiiRevealRequestSerializer,
+        responses={200: PiiRevealSerializer},
+        summary="Reveal a client's ID number, phone or address in clear (logged; accounts.reveal_personal_data)",
+    )
+    def post(self, request, client_id: int):
+        serializer = PiiRevealRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        field = serializer.validated_data["field"]
+        value = services.client_pii_reveal(
+            actor=request.user,
+            client_id=client_id,
+            field=field,
+            ip=request.META.get("REMOTE_ADDR") or None,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(PiiRevealSerializer({"field": field, "value": value}).data)

@@ -101,4 +101,20 @@ class AccountsError(ErrorCatalog):
         "Account-opening rules, art. 6",
     )
     PHONE_INVALID = ErrorSpec(400, "手机号码无效。", "The phone number is not valid.")
+    ACCOUNTS_ALREADY_OPEN = ErrorSpec(
+        409, "客户 {client_no} 已开立资金账户。", "Client {client_no} already has a fund account."
+    )
+    ACCOUNTS_INCONSISTENT = ErrorSpec(
+        409,
+        "同一客户的账户户名、证件类型、证件号码必须一致。",
+        "All accounts of one client must carry the same name, ID type and ID number.",
+        "证券公司开立客户账户规范 第九条",
+        "Account-opening rules, art. 9",
+    )
     USERNAME_TAKEN = ErrorSpec(409, "用户名 {username} 已被使用。", "Username {username} is already taken.")
+    PII_FIELD_UNKNOWN = ErrorSpec(
+        400,
+        "不能显示该字段：{field}（可选：证件号码、手机号码、联系地址、法定代表人证件号码）",
+        "This field cannot be revealed: {field} (id_number, phone, address or legal_rep_id_number).",
+    )
+    CLIENT_NOT_FOUND = ErrorSpec(404, "客户不存在：{client_id}", "No such client: {client_id}")

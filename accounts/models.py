@@ -1,3 +1,4 @@
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -142,3 +143,150 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_no} {self.name}"
+
+
+class AccountStatus(models.TextChoices):
+    PENDING_ACTIVATION = "pending_activation", _("待激活")
+    ACTIVE = "active", _("正常")
+    FROZEN = "frozen", _("冻结")
+    CLOSED = "closed", _("已销户")
+
+
+class HolderFields(models.Model):
+    """Every account carries the holder's name, ID type and ID number (art. 9: 实名对应、信息一致)."""
+
+    holder_name = models.CharField(_("户名"), max_length=100)
+    holder_id_type = models.CharField(_("证件类型"), max_length=20, choices=IdTypeChoices.choices)
+    holder_id_index = models.CharField(max_length=64, editable=False)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=AccountStatus.choices, default=AccountStatus.PENDING_ACTIVATION
+    )
+    opened_at = models.DateTimeField(_("开立时间"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("激活时间"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class FundAccount(HolderFields):
+    """资金账户: the client's fund account at the firm; securities accounts and the bank link hang off it."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="fund_accounts")
+    account_no = models.CharField(_("资金账号"), max_length=20, unique=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("资金账户 Fund account")
+        verbose_name_plural = _("资金账户 Fund accounts")
+        permissions = [("activate_accounts", "May activate a client's accounts (after a passed callback)")]
+
+    def __str__(self) -> str:
+        return self.account_no
+
+
+class Market(models.TextChoices):
+    SH = "SH", _("上海证券交易所")
+    SZ = "SZ", _("深圳证券交易所")
+
+
+class LinkStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("已确认")
+    UNCONFIRMED = "unconfirmed", _("未确认")
+
+
+class SecuritiesAccount(HolderFields):
+    """证券账户 on SH or SZ, a sub-account of the client's CSDC unified account (一码通)."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="securities_accounts")
+    fund_account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="securities_accounts")
+    market = models.CharField(_("市场"), max_length=2, choices=Market.choices)
+    account_no = models.CharField(_("证券账号"), max_length=20)
+    ymt_no = models.CharField(_("一码通账号"), max_length=20)
+    link_status = models.CharField(_("关联关系"), max_length=12, choices=LinkStatus.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("证券账户 Securities account")
+        verbose_name_plural = _("证券账户 Securities accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["market", "account_no"], name="securities_account_unique_no"),
+            models.UniqueConstraint(fields=["client", "market"], name="securities_account_one_per_market"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.market} {self.account_no}"
+
+
+class DepositoryBinding(HolderFields):
+    """三方存管: the bank account bound to the fund account."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="depository_bindings")
+    fund_account = models.OneToOneField(FundAccount, on_delete=models.PROTECT, related_name="depository")
+    bank_code = models.CharField(_("存管银行"), max_length=10)
+    bank_account = EncryptedTextField(_("银行账号"))
+    bank_reference = models.CharField(_("银行受理编号"), max_length=40)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("三方存管 Depository binding")
+        verbose_name_plural = _("三方存管 Depository bindings")
+
+    def __str__(self) -> str:
+        return f"{self.bank_code} {self.bank_reference}"
+
+
+from .simulators import BankSimBinding, CsdcSimAccount, GatewayFault, IdentitySimRecord  # noqa: E402, F401  (SPEC §9)
+
+
+class PiiField(models.TextChoices):
+    ID_NUMBER = "id_number", _("证件号码")
+    PHONE = "phone", _("手机号码")
+    ADDRESS = "address", _("联系地址")
+    LEGAL_REP_ID_NUMBER = "legal_rep_id_number", _("法定代表人证件号码")
+
+
+class PiiReveal(models.Model):
+    """Who asked to see which personal data of which client, when and from where (SPEC §8). Append-only:
+    refused attempts are kept too (granted=False)."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="pii_reveals")
+    field = models.CharField(_("字段"), max_length=32, choices=PiiField.choices)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    granted = models.BooleanField(_("已显示"))
+
+    class Meta:
+        verbose_name = _("个人信息查看记录 PII reveal")
+        verbose_name_plural = _("个人信息查看记录 PII reveals")
+        triggers = [
+            pgtrigger.Protect(name="pii_reveal_no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(name="pii_reveal_no_update", operation=pgtrigger.Update),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.field} client={self.client_id} granted={self.granted}"
+
+
+class IdempotencyKey(models.Model):
+    """One `Idempotency-Key` a caller sent on a creating POST: the request it stood for and the response it
+    got, so a retry replays the answer instead of doing the work twice (accounts/idempotency.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    in_flight = models.BooleanField(default=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

@@ -27,7 +27,13 @@ class Role(models.TextChoices):
 
 # "app_label.codename" per role. Later stages extend this table.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.CLERK: {"accounts.view_branch", "accounts.view_client", "accounts.add_client"},
+    Role.CLERK: {
+        "accounts.view_branch",
+        "accounts.view_client",
+        "accounts.add_client",
+        "accounts.view_fundaccount",
+        "accounts.add_fundaccount",
+    },
     Role.REVIEWER: {"accounts.view_branch"},
     Role.WITNESS: {"accounts.view_branch"},
     Role.CALLBACK_AGENT: {"accounts.view_branch"},
@@ -49,6 +55,122 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     },
     Role.API_CLIENT: {"accounts.view_branch"},
 }
+
+# Client file (archive/)
+ROLE_PERMISSIONS[Role.CLERK] |= {"archive.add_document", "archive.view_document"}
+ROLE_PERMISSIONS[Role.REVIEWER] |= {"archive.add_document", "archive.view_document"}
+ROLE_PERMISSIONS[Role.COMPLIANCE] |= {"archive.view_document", "archive.set_legal_hold"}
+ROLE_PERMISSIONS[Role.ADMIN] |= {"archive.view_document"}
+# Audit explorer, tamper-evidence chain and dossier export: compliance officers only.
+ROLE_PERMISSIONS[Role.COMPLIANCE] |= {"archive.view_audit", "archive.export_dossier"}
+
+# Suitability (suitability/)
+_SUITABILITY_VIEW = {
+    "suitability.view_questionnaire",
+    "suitability.view_product",
+    "suitability.view_assessment",
+    "suitability.view_investorclassification",
+    "suitability.view_classificationrequest",
+    "suitability.view_mismatchconfirmation",
+}
+ROLE_PERMISSIONS[Role.CLERK] |= _SUITABILITY_VIEW | {
+    "suitability.add_assessment",
+    "suitability.match_product",
+    "suitability.add_mismatchconfirmation",
+    "suitability.add_classificationrequest",
+}
+ROLE_PERMISSIONS[Role.REVIEWER] |= _SUITABILITY_VIEW | {
+    "suitability.view_matchdecision",
+    "suitability.add_investorclassification",
+    "suitability.change_classificationrequest",
+}
+ROLE_PERMISSIONS[Role.COMPLIANCE] |= _SUITABILITY_VIEW | {"suitability.view_matchdecision"}
+ROLE_PERMISSIONS[Role.ADMIN] |= _SUITABILITY_VIEW | {
+    "suitability.add_product",
+    "suitability.change_product",
+    "suitability.add_questionnaire",
+    "suitability.change_questionnaire",
+}
+# Internal systems check suitability before a sale, and may submit answers collected elsewhere.
+ROLE_PERMISSIONS[Role.API_CLIENT] |= {
+    "suitability.view_product",
+    "suitability.view_questionnaire",
+    "suitability.view_assessment",
+    "suitability.add_assessment",
+    "suitability.match_product",
+}
+for _role in Role:  # every staff role may read the product catalogue
+    ROLE_PERMISSIONS[_role] |= {"suitability.view_product"}
+
+# Revealing masked personal data (logged): staff who check documents against the person at the counter.
+ROLE_PERMISSIONS[Role.CLERK] |= {"accounts.reveal_personal_data"}
+ROLE_PERMISSIONS[Role.REVIEWER] |= {"accounts.reveal_personal_data"}
+
+
+# Account opening (onboarding/)
+ROLE_PERMISSIONS[Role.CLERK] |= {
+    "onboarding.view_application",
+    "onboarding.add_application",
+    "onboarding.change_application",
+    "onboarding.open_accounts",
+    "onboarding.view_disclosuredocument",
+}
+ROLE_PERMISSIONS[Role.WITNESS] |= {
+    "onboarding.view_application",
+    "onboarding.add_application",
+    "onboarding.change_application",
+    "onboarding.view_disclosuredocument",
+}
+ROLE_PERMISSIONS[Role.REVIEWER] |= {"onboarding.view_application", "onboarding.review_application"}
+ROLE_PERMISSIONS[Role.COMPLIANCE] |= {"onboarding.view_application", "onboarding.view_disclosuredocument"}
+ROLE_PERMISSIONS[Role.API_CLIENT] |= {"onboarding.view_application"}
+ROLE_PERMISSIONS[Role.ADMIN] |= {
+    "onboarding.view_disclosuredocument",
+    "onboarding.add_disclosuredocument",
+    "onboarding.change_disclosuredocument",
+}
+# A passed pre-activation callback activates the accounts (art. 11).
+ROLE_PERMISSIONS[Role.CALLBACK_AGENT] |= {"accounts.activate_accounts", "accounts.view_client"}
+ROLE_PERMISSIONS[Role.CALLBACK_SUPERVISOR] |= {"accounts.activate_accounts", "accounts.view_client"}
+
+# Client look-up and account queries through the API (onboarding issue): internal systems read clients.
+ROLE_PERMISSIONS[Role.API_CLIENT] |= {"accounts.view_client", "accounts.view_fundaccount"}
+ROLE_PERMISSIONS[Role.REVIEWER] |= {"accounts.view_client"}
+
+# Callbacks (callbacks/): agents work their queue and file the callback record in the client file.
+_CALLBACK_VIEW = {"callbacks.view_callbacktask", "callbacks.view_callbackattempt"}
+ROLE_PERMISSIONS[Role.CALLBACK_AGENT] |= _CALLBACK_VIEW | {"callbacks.add_callbackattempt", "archive.add_document"}
+ROLE_PERMISSIONS[Role.CALLBACK_SUPERVISOR] |= _CALLBACK_VIEW | {
+    "callbacks.add_callbackattempt",
+    "callbacks.reassign_callbacktask",
+    "archive.add_document",
+}
+ROLE_PERMISSIONS[Role.COMPLIANCE] |= _CALLBACK_VIEW
+
+# Tiering and classification (tiering/): account managers and compliance read tiers and dashboards;
+# administrators edit policies, import metrics and start recomputes; a reviewer or a second administrator
+# approves policies and overrides (maker ≠ checker is enforced in the services).
+_TIERING_VIEW = {
+    "tiering.view_clienttier",
+    "tiering.view_tier_dashboard",
+    "tiering.view_tierpolicy",
+    "tiering.view_tierentitlement",
+    "tiering.view_tieroverride",
+    "tiering.view_tierrecompute",
+}
+ROLE_PERMISSIONS[Role.ACCOUNT_MANAGER] |= _TIERING_VIEW | {"tiering.add_tieroverride", "accounts.view_client"}
+ROLE_PERMISSIONS[Role.COMPLIANCE] |= _TIERING_VIEW | {"tiering.view_clientmetric"}
+ROLE_PERMISSIONS[Role.REVIEWER] |= _TIERING_VIEW | {"tiering.approve_tierpolicy", "tiering.approve_tieroverride"}
+ROLE_PERMISSIONS[Role.ADMIN] |= _TIERING_VIEW | {
+    "tiering.add_tierpolicy",
+    "tiering.approve_tierpolicy",
+    "tiering.add_tieroverride",
+    "tiering.approve_tieroverride",
+    "tiering.add_clientmetric",
+    "tiering.view_clientmetric",
+    "tiering.recompute_tiers",
+}
+ROLE_PERMISSIONS[Role.API_CLIENT] |= {"tiering.view_clienttier", "tiering.add_clientmetric"}
 
 
 def _permission(perm: str) -> Permission | None:

@@ -35,3 +35,54 @@ def worker_last_seen():
 def worker_ok() -> bool:
     last = worker_last_seen()
     return last is not None and timezone.now() - last < timedelta(seconds=settings.WORKER_HEARTBEAT_MAX_AGE)
+
+
+def client_display(client, user) -> dict:
+    """A client's profile as every page shows it: personal data masked for everyone (revealing it is an
+    explicit, logged action: services.client_pii_reveal). `can_reveal` says whether `user` may do that."""
+    from .masking import mask_address, mask_id_number, mask_phone
+    from .models import ClientKind
+
+    is_institution = client.kind == ClientKind.INSTITUTION
+    masked = {
+        "id_number": mask_id_number(client.id_number),
+        "phone": mask_phone(client.phone),
+        "address": mask_address(client.address),
+    }
+    if is_institution:
+        masked["legal_rep_id_number"] = mask_id_number(client.legal_rep_id_number)
+    return {
+        "client_no": client.client_no,
+        "name": client.name,
+        "kind": client.kind,
+        "kind_label": client.get_kind_display(),
+        "id_type_label": client.get_id_type_display(),
+        "legal_rep_name": client.legal_rep_name,
+        **masked,
+        "revealable": [f for f, v in masked.items() if v],
+        "can_reveal": bool(
+            user is not None and user.is_authenticated and user.has_perm("accounts.reveal_personal_data")
+        ),
+    }
+
+
+def client_search(*, query: str, limit: int = 50):
+    """Clients by exact ID number (through the blind index: never a LIKE on an encrypted column), exact
+    client number, or name prefix."""
+    from django.db.models import Q
+
+    from .crypto import blind_index
+    from .models import Client
+
+    query = (query or "").strip()
+    if not query:
+        return Client.objects.none()
+    condition = Q(id_number_index=blind_index(query)) | Q(client_no=query.upper()) | Q(name__startswith=query)
+    return Client.objects.filter(condition).select_related("branch").order_by("name", "pk")[:limit]
+
+
+def client_pii_reveals(*, client_id: int, limit: int = 50):
+    """The log of who revealed (or tried to reveal) a client's personal data, newest first."""
+    from .models import PiiReveal
+
+    return PiiReveal.objects.filter(client_id=client_id).select_related("actor").order_by("-at", "-pk")[:limit]

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Branch
+from .models import Branch, PiiField
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -26,3 +26,13 @@ class MeSerializer(serializers.Serializer):
     branch = BranchSerializer(allow_null=True)
     roles = serializers.ListField(child=serializers.CharField())
     permissions = serializers.ListField(child=serializers.CharField())
+
+
+class PiiRevealRequestSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=PiiField.choices, help_text="Which personal data to reveal.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class PiiRevealSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.CharField(allow_blank=True, help_text="The clear value; this reveal is logged.")

@@ -10,7 +10,16 @@ from rest_framework.authtoken.models import Token
 from .access import require_perm
 from .audit import audited_save
 from .errors import AccountsError, ApplicationError
-from .models import Branch, Client, ClientKind, StaffProfile, WorkerHeartbeat
+from .models import (
+    Branch,
+    Client,
+    ClientKind,
+    DepositoryBinding,
+    FundAccount,
+    SecuritiesAccount,
+    StaffProfile,
+    WorkerHeartbeat,
+)
 from .roles import Role
 
 User = get_user_model()
@@ -187,3 +196,130 @@ def phone_normalise(phone: str, *, field: str = "phone") -> str:
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         raise ApplicationError(AccountsError.PHONE_INVALID, fields={field: [phone]})
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def client_pii_reveal(*, actor, client_id: int, field: str, ip: str | None = None, reason: str = "") -> str:
+    """Show one piece of a client's personal data in clear, and log who saw it (SPEC §8).
+
+    A refused attempt is logged too (security log and a PiiReveal row with granted=False); it is written
+    in its own transaction so raising the refusal does not roll the record back.
+    """
+    import logging
+
+    from .models import PiiField, PiiReveal
+
+    if field not in PiiField.values:
+        raise ApplicationError(AccountsError.PII_FIELD_UNKNOWN, fields={"field": [field]}, field=field)
+    client = Client.objects.filter(pk=client_id).first()
+    permitted = actor is not None and actor.is_authenticated and actor.has_perm("accounts.reveal_personal_data")
+    if not permitted:
+        logging.getLogger("security").warning(
+            "pii reveal refused: user=%s client=%s field=%s ip=%s", getattr(actor, "pk", None), client_id, field, ip
+        )
+        if client is not None and actor is not None and actor.is_authenticated:
+            with transaction.atomic():
+                PiiReveal.objects.create(
+                    actor=actor, client=client, field=field, ip=ip or None, reason=reason[:200], granted=False
+                )
+        raise ApplicationError(AccountsError.PERMISSION_DENIED, permission="accounts.reveal_personal_data")
+    if client is None:
+        raise ApplicationError(AccountsError.CLIENT_NOT_FOUND, client_id=client_id)
+    with transaction.atomic():
+        PiiReveal.objects.create(
+            actor=actor, client=client, field=field, ip=ip or None, reason=reason[:200], granted=True
+        )
+    return getattr(client, field) or ""
+
+
+def _fund_account_no_next(client: Client) -> str:
+    import secrets
+
+    return f"{client.branch.code[:4]:0>4}{secrets.randbelow(10**10):010d}"
+
+
+@transaction.atomic
+def accounts_open(
+    *,
+    actor,
+    client_id: int,
+    ymt,  # gateways.YmtRecord returned by CSDC
+    bank_code: str,
+    bank_account: str,
+    bank_reference: str,
+    reason: str,
+) -> FundAccount:
+    """Create the fund account, the SH/SZ securities accounts and the depository binding, all pending
+    activation, in one transaction (art. 10). Every account carries the client's name and ID (art. 9)."""
+    require_perm(actor, "accounts.add_fundaccount")
+    client = Client.objects.select_for_update().get(pk=client_id)
+    if client.fund_accounts.exists():
+        raise ApplicationError(AccountsError.ACCOUNTS_ALREADY_OPEN, client_no=client.client_no)
+    holder = {
+        "holder_name": client.name,
+        "holder_id_type": client.id_type,
+        "holder_id_index": client.id_number_index,
+    }
+    fund = FundAccount(client=client, account_no=_fund_account_no_next(client), **holder)
+    audited_save(fund, actor=actor, reason=reason)
+    for sub in ymt.sub_accounts:
+        account = SecuritiesAccount(
+            client=client,
+            fund_account=fund,
+            market=sub.market,
+            account_no=sub.account_no,
+            ymt_no=ymt.ymt_no,
+            link_status=sub.link_status,
+            **holder,
+        )
+        audited_save(account, actor=actor, reason=reason)
+    binding = DepositoryBinding(
+        client=client,
+        fund_account=fund,
+        bank_code=bank_code,
+        bank_account=bank_account,
+        bank_reference=bank_reference,
+        **holder,
+    )
+    audited_save(binding, actor=actor, reason=reason)
+    accounts_consistency_check(client)
+    return fund
+
+
+def accounts_consistency_check(client: Client) -> None:
+    """Art. 9: the same client's accounts carry the same name, ID type and ID number. Raise if not."""
+    wrong = []
+    for model in (FundAccount, SecuritiesAccount, DepositoryBinding):
+        for account in model.objects.filter(client=client):
+            if (account.holder_name, account.holder_id_type, account.holder_id_index) != (
+                client.name,
+                client.id_type,
+                client.id_number_index,
+            ):
+                wrong.append(f"{model.__name__}:{account.pk}")
+    if wrong:
+        raise ApplicationError(AccountsError.ACCOUNTS_INCONSISTENT, fields={"accounts": wrong})
+
+
+@transaction.atomic
+def accounts_activate(*, actor, client_id: int, reason: str) -> int:
+    """Activate every account of the client that is pending activation (after a passed callback, art. 11).
+    Idempotent: accounts already active are left alone. Returns how many were activated."""
+    from django.utils import timezone
+
+    require_perm(actor, "accounts.activate_accounts")
+    client = Client.objects.select_for_update().get(pk=client_id)
+    accounts_consistency_check(client)
+    now = timezone.now()
+    activated = 0
+    for model in (FundAccount, SecuritiesAccount, DepositoryBinding):
+        for account in (
+            model.objects.select_for_update().filter(client=client, status="pending_activation").order_by("pk")
+        ):
+            account.status = "active"
+            account.activated_at = now
+            audited_save(account, actor=actor, reason=reason)
+            activated += 1
+    if client.status != "active":
+        client.status = "active"
+        audited_save(client, actor=actor, reason=reason)
+    return activated
