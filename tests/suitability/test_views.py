@@ -1,0 +1,67 @@
+"""Counter screens: the questionnaire as one long form, the suitability card, the match check."""
+
+import pytest
+
+from accounts.roles import Role
+from suitability.models import Assessment
+from suitability.services import product_create
+
+from .conftest import answers_for, current
+
+pytestmark = pytest.mark.django_db
+
+
+def _post_data(answers):
+    data = {"questionnaire_id": current().pk}
+    data.update(answers)
+    return data
+
+
+def test_a_clerk_runs_the_questionnaire_at_the_counter_and_sees_the_card(client, clerk, make_client):
+    customer = make_client()
+    client.force_login(clerk)
+
+    form = client.get(f"/suitability/clients/{customer.pk}/assess/")
+    response = client.post(f"/suitability/clients/{customer.pk}/assess/", _post_data(answers_for(current(), total=45)))
+    card = client.get(f"/suitability/clients/{customer.pk}/")
+
+    assert form.status_code == 200
+    assert "您的年龄是？" in form.content.decode()
+    assert response.status_code == 302
+    assert Assessment.objects.get().risk_level == "C3"
+    assert card.status_code == 200
+    assert 'data-testid="risk-level">C3<' in card.content.decode()
+
+
+def test_a_missing_answer_is_shown_next_to_the_question_and_nothing_is_saved(client, clerk, make_client):
+    customer = make_client()
+    client.force_login(clerk)
+    answers = answers_for(current(), total=45)
+    del answers["debt"]
+
+    response = client.post(f"/suitability/clients/{customer.pk}/assess/", _post_data(answers))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "此题未作答。" in html
+    assert Assessment.objects.count() == 0
+
+
+def test_the_match_check_screen_shows_the_outcome_and_reasons(client, clerk, make_client, make_staff):
+    customer = make_client()
+    product_create(
+        actor=make_staff(Role.ADMIN), code="EQ01", name="股票基金", risk="R4", horizon="long", variety="fund"
+    )
+    client.force_login(clerk)
+
+    response = client.post("/suitability/match/", {"client_no": customer.client_no, "product_code": "EQ01"})
+
+    assert response.status_code == 200
+    assert 'data-outcome="reassessment_required"' in response.content.decode()
+    assert "客户尚未进行风险承受能力评估。" in response.content.decode()
+
+
+def test_staff_without_permission_cannot_open_the_questionnaire(client, make_staff, make_client):
+    customer = make_client()
+    client.force_login(make_staff(Role.WITNESS))
+    assert client.get(f"/suitability/clients/{customer.pk}/assess/").status_code == 403
