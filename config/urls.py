@@ -7,6 +7,11 @@ from accounts import views as accounts_views
 
 api_v1 = [
     path("", include("accounts.urls_api")),
+    path("", include("archive.urls_api")),
+    path("", include("suitability.urls_api")),
+    path("", include("callbacks.urls_api")),
+    path("", include("onboarding.urls_api")),
+    path("", include("tiering.urls_api")),
 ]
 
 urlpatterns = [
@@ -16,6 +21,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("accounts.urls")),
+    path("archive/", include("archive.urls")),
+    path("suitability/", include("suitability.urls")),
+    path("onboarding/", include("onboarding.urls")),
+    path("callbacks/", include("callbacks.urls")),
+    path("tiering/", include("tiering.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -93,3 +93,41 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+# Data the migrations seed. A transactional test ends by flushing every table, so the tests after it
+# would find none of it; `reference_data` puts it back by running the data migrations again with the
+# models as they were at that migration (idempotent).
+SEED_MIGRATIONS = [
+    ("onboarding", "0002_default_disclosures", "create", "onboarding.DisclosureDocument"),
+    ("suitability", "0002_default_questionnaires", "create", "suitability.Questionnaire"),
+    ("tiering", "0002_default_policy_and_entitlements", "forwards", "tiering.TierPolicy"),
+]
+
+
+@pytest.fixture
+def reference_data(django_db_blocker):
+    import importlib
+
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    with django_db_blocker.unblock():
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")  # permissions, role groups
+        loader = MigrationLoader(connection)
+        for app_label, name, function, model in SEED_MIGRATIONS:
+            if not apps.get_model(model).objects.exists():
+                state = loader.project_state((app_label, name), at_end=False)
+                getattr(importlib.import_module(f"{app_label}.migrations.{name}"), function)(state.apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request, _django_db_marker):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback")
+    )
+    if transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("reference_data")

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "pgtrigger",
     "axes",
     "accounts",
     "archive",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "accounts.middleware.ApplicationErrorMiddleware",
     # Axes must be last: it turns a locked-out login into a lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -191,6 +193,21 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "TierEnum": "tiering.models.Tier",
+        "ApplicationStatusEnum": "onboarding.models.ApplicationStatus",
+        "ApplicationChannelEnum": "onboarding.models.Channel",
+        "ClientKindEnum": "accounts.models.ClientKind",
+        "IdTypeEnum": "accounts.models.IdTypeChoices",
+        "AccountStatusEnum": "accounts.models.AccountStatus",
+        "DisclosureKindEnum": "onboarding.models.DisclosureKind",
+        "ClientStatusEnum": "accounts.models.ClientStatus",
+        "ConfirmationChannelEnum": "suitability.models.ConfirmationChannel",
+        "CallbackTaskStatusEnum": "callbacks.models.TaskStatus",
+        "CallbackReasonEnum": "callbacks.models.CallbackReason",
+        "CallbackAttemptChannelEnum": "callbacks.models.AttemptChannel",
+        "CallbackAttemptOutcomeEnum": "callbacks.models.AttemptOutcome",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "accounts.schema.add_error_responses",
@@ -230,7 +247,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "accounts.tasks.worker_heartbeat_record", "schedule": 60.0},
+    "callback-tasks-sweep": {"task": "callbacks.tasks.callback_tasks_sweep_task", "schedule": 60.0},
+    "callback-deadlines-enforce": {"task": "callbacks.tasks.callback_deadlines_enforce_task", "schedule": 300.0},
+    # Tiering (SPEC §7): re-tier the whole client base every night after the metrics import.
+    "tier-recompute-nightly": {
+        "task": "tiering.tasks.tier_recompute_nightly",
+        "schedule": __import__("celery.schedules").schedules.crontab(hour=2, minute=30),
+    },
 }
+
+# Callbacks (回访, SPEC §6): working days on the Chinese calendar (chinesecalendar).
+CALLBACK_FIRST_DUE_WORKDAYS = env.int("CALLBACK_FIRST_DUE_WORKDAYS", default=1)
+CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=3)
+CALLBACK_MIN_GAP_HOURS = env.int("CALLBACK_MIN_GAP_HOURS", default=2)
+CALLBACK_EXPIRY_WORKDAYS = env.int("CALLBACK_EXPIRY_WORKDAYS", default=10)
+CALLBACK_REMINDER_MINUTES = env.int("CALLBACK_REMINDER_MINUTES", default=60)
+CALLBACK_SYSTEM_USERNAME = env.str("CALLBACK_SYSTEM_USERNAME", default="system-callbacks")
 
 LOGGING = {
     "version": 1,
@@ -244,5 +276,11 @@ LOGGING = {
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# Client file: the largest upload accepted, in bytes.
+ARCHIVE_MAX_UPLOAD_BYTES = env.int("ARCHIVE_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+
 # How stale the newest worker heartbeat may be before /healthz reports the worker as down.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=180)
+
+# How long an Idempotency-Key is remembered (replays within this time; `manage.py idempotency_purge`).
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)

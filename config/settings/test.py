@@ -37,7 +37,7 @@ else:
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 CELERY_BROKER_URL = TEST_BROKER_URL if SERVICES_AVAILABLE["redis"] else "memory://"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 
 SECRET_KEY = "test-secret-key-not-for-production-use-0123456789abcdef"  # noqa: S105
 DEBUG = False
