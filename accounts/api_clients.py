@@ -4,10 +4,12 @@ with its accounts. Personal data is masked; revealing it is the logged POST clie
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 
+from . import services
 from .access import perm_class
 from .crypto import blind_index
 from .masking import mask_address, mask_id_number, mask_phone
 from .models import Client, IdTypeChoices
+from .serializers import ErrorSerializer
 
 
 class AccountSerializer(serializers.Serializer):
@@ -31,7 +33,7 @@ class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
         fields = ["id", "client_no", "kind", "status", "branch", "name", "id_type", "id_number_masked",
-                  "id_valid_until", "phone_masked", "address_masked", "email", "created_at"]  # fmt: skip
+                  "id_valid_until", "phone_masked", "address_masked", "email", "version", "created_at"]  # fmt: skip
 
     def get_id_number_masked(self, client) -> str:
         return mask_id_number(client.id_number)
@@ -103,3 +105,13 @@ class ClientDetailApi(generics.RetrieveAPIView):
     @extend_schema(tags=["clients"], summary="Read a client with their accounts and statuses (masked)")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["clients"],
+        request={"application/json": {"type": "object", "additionalProperties": True}},
+        responses={400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+        summary="Always refused: client data changes only through a change request (key data → 403, art. 12)",
+    )
+    def patch(self, request, *args, **kwargs):
+        data = request.data if isinstance(request.data, dict) else {}
+        services.client_direct_edit(actor=request.user, client_id=kwargs["client_id"], data=data)

@@ -118,3 +118,70 @@ class AccountsError(ErrorCatalog):
         "This field cannot be revealed: {field} (id_number, phone, address or legal_rep_id_number).",
     )
     CLIENT_NOT_FOUND = ErrorSpec(404, "客户不存在：{client_id}", "No such client: {client_id}")
+
+
+class ChangeError(ErrorCatalog):
+    """Client data changes (SPEC §4)."""
+
+    KEY_DATA_DIRECT_EDIT = ErrorSpec(
+        403,
+        "{field} 属于客户关键信息，不能直接修改，只能通过资料变更申请（重新核验身份并经复核）办理。",
+        "{field} is key client information and cannot be edited directly; submit a change request "
+        "(identity re-verified and reviewed).",
+        "证券公司开立客户账户规范 第十二条",
+        "Account-opening rules, art. 12",
+    )
+    CHANGE_REQUEST_REQUIRED = ErrorSpec(
+        400,
+        "客户资料（{field}）须通过资料变更申请修改并经复核。",
+        "Client data ({field}) is changed through a reviewed change request.",
+        "客户账户普通/重要资料修改流程 6.1.3",
+        "Client data change procedure 6.1.3",
+    )
+    FIELD_UNKNOWN = ErrorSpec(400, "不能通过变更申请修改的字段：{field}", "This field cannot be changed: {field}")
+    NO_CHANGE = ErrorSpec(400, "新值与客户现有资料相同，没有需要变更的内容。", "The new values equal the current data.")
+    VALUE_REQUIRED = ErrorSpec(400, "{field} 不能为空。", "{field} may not be empty.")
+    SYNC_TARGET_UNKNOWN = ErrorSpec(400, "未知的同步系统：{target}", "Unknown system to sync: {target}")
+    ID_TAKEN = ErrorSpec(
+        409,
+        "新证件号码已属于另一位客户（{client_no}），不能变更。",
+        "The new ID number already belongs to another client ({client_no}).",
+        "证券公司开立客户账户规范 第九条",
+        "Account-opening rules, art. 9",
+    )
+    IDENTITY_NOT_VERIFIED = ErrorSpec(
+        409,
+        "公安部身份核查未通过（{result}），不能办理重要资料变更。",
+        "The citizen identity check did not pass ({result}); key data cannot be changed.",
+        "证券公司开立客户账户规范 第十二条",
+        "Account-opening rules, art. 12",
+    )
+    IDENTITY_UNAVAILABLE = ErrorSpec(
+        503,
+        "公安部身份核查系统暂时不可用，重要资料变更必须核查身份，请稍后重试。",
+        "The citizen identity system is unavailable; key data changes need it. Try again later.",
+    )
+    CLIENT_CHANGED = ErrorSpec(
+        409,
+        "客户资料已被修改（当前版本 {current}，申请依据版本 {seen}），请刷新后重新录入。",
+        "The client's data changed since it was read (now version {current}, request made on {seen}); "
+        "reload and enter the change again.",
+    )
+    OPEN_REQUEST_EXISTS = ErrorSpec(
+        409,
+        "该客户已有未完成的资料变更申请 #{request_id}，请先处理完毕。",
+        "The client already has an unfinished change request #{request_id}.",
+    )
+    NOT_FOUND = ErrorSpec(404, "资料变更申请不存在：{request_id}", "No such change request: {request_id}")
+    ALREADY_REVIEWED = ErrorSpec(
+        409,
+        "该申请已被复核（当前状态：{status}），不能再次复核。",
+        "This request was already reviewed (now: {status}).",
+    )
+    ILLEGAL_TRANSITION = ErrorSpec(
+        409, "当前状态（{status}）下不能执行：{action}", "Cannot {action} a request that is {status}."
+    )
+    REASON_REQUIRED = ErrorSpec(400, "驳回必须填写原因。", "A rejection needs a reason.")
+    CSDC_UNAVAILABLE = ErrorSpec(503, "中国结算暂时不可用，请稍后重试。", "CSDC is unavailable; try again later.")
+    CSDC_REFUSED = ErrorSpec(409, "中国结算拒绝：{message}", "CSDC refused: {message}")
+    EMAIL_INVALID = ErrorSpec(400, "电子邮箱格式不正确。", "The e-mail address is not valid.")

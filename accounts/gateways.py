@@ -99,6 +99,8 @@ class CsdcGateway(Protocol):
         self, *, ymt_no: str, name: str, id_type: str, id_number: str, request_ref: str
     ) -> YmtRecord: ...
 
+    def ordinary_info_update(self, *, ymt_no: str, fields: dict, request_ref: str) -> YmtRecord: ...
+
 
 class CsdcSimulator:
     system = "csdc"
@@ -160,6 +162,21 @@ class CsdcSimulator:
             acc.name, acc.id_type, acc.id_index = name, id_type, blind_index(id_number)
             acc.applied_requests = [*acc.applied_requests, request_ref]
             acc.save()
+        return self._record(acc)
+
+    def ordinary_info_update(self, *, ymt_no: str, fields: dict, request_ref: str) -> YmtRecord:
+        """Contact data (address, phone …) on the unified account; idempotent by request_ref like the above.
+        The simulator keeps only the request reference: its accounts hold no contact data."""
+        fault_check(self.system, "ordinary_info_update", ymt_no)
+        with transaction.atomic():
+            acc = CsdcSimAccount.objects.select_for_update().filter(ymt_no=ymt_no).first()
+            if acc is None:
+                raise GatewayRefused(
+                    self.system, "ordinary_info_update", "一码通账户不存在 / unified account not found"
+                )
+            if request_ref not in acc.applied_requests:
+                acc.applied_requests = [*acc.applied_requests, request_ref]
+                acc.save()
         return self._record(acc)
 
 

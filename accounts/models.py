@@ -130,6 +130,9 @@ class Client(models.Model):
     # Suitability asks whether client data changed since the last assessment.
     data_changed_at = models.DateTimeField(_("资料最近变更时间"), null=True, blank=True)
     relationship_ended_on = models.DateField(_("关系终止日"), null=True, blank=True)
+    # Bumped by every service that changes the client's data: a change request made on an older version is
+    # refused as stale (accounts.services.change_request_create / _review).
+    version = models.PositiveIntegerField(_("资料版本"), default=0, editable=False)
 
     history = HistoricalRecords()
 
@@ -290,3 +293,145 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key}"
+
+
+# --- Client data changes (SPEC §4, 客户账户普通/重要资料修改流程) -------------------------------------------
+
+
+class ChangeKind(models.TextChoices):
+    ORDINARY = "ordinary", _("普通资料")
+    KEY = "key", _("重要资料")
+
+
+class ChangeStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待复核")
+    APPROVED = "approved", _("已复核，待同步")
+    REJECTED = "rejected", _("已驳回")
+    SYNCING = "syncing", _("同步中")
+    APPLIED = "applied", _("已生效")
+    APPLIED_LOCAL = "applied_local", _("已生效（未发送中国结算）")
+    BLOCKED_LINK = "blocked_link", _("关联关系未确认")
+    FAILED = "failed", _("中国结算拒绝")
+    MANUAL = "manual", _("待人工处理")
+
+
+class SyncTarget(models.TextChoices):
+    CSDC = "csdc", _("一码通（中国结算）")
+    SHAREHOLDER = "shareholder", _("股东系统")
+    FUND = "fund", _("基金系统")
+
+
+OPEN_CHANGE_STATUSES = [
+    ChangeStatus.SUBMITTED,
+    ChangeStatus.APPROVED,
+    ChangeStatus.SYNCING,
+    ChangeStatus.BLOCKED_LINK,
+    ChangeStatus.MANUAL,
+]
+DONE_CHANGE_STATUSES = [ChangeStatus.APPLIED, ChangeStatus.APPLIED_LOCAL]
+
+
+class ChangeRequest(models.Model):
+    """One request to change a client's data: entered by a clerk, reviewed by someone else, synced to CSDC
+    where asked, then applied to the client and all their accounts at once.
+
+    Old and new values are stored as encrypted JSON (they hold ID numbers, phones, addresses); only the
+    names of the changed fields are in clear. The slip document and the callback task are made by the
+    archive and callbacks apps, which record their ids here (accounts cannot import them)."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="change_requests")
+    kind = models.CharField(_("变更类型"), max_length=10, choices=ChangeKind.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=ChangeStatus.choices, default=ChangeStatus.SUBMITTED)
+    fields_changed = models.JSONField(_("变更字段"), default=list)
+    old_values_encrypted = EncryptedTextField(_("原值（加密）"))
+    new_values_encrypted = EncryptedTextField(_("新值（加密）"))
+    sync_targets = models.JSONField(_("同步系统"), default=list)
+    documents = models.JSONField(_("证明材料（档案文件编号）"), default=list, blank=True)
+    identity_result = models.CharField(_("身份核查结果"), max_length=20, blank=True)
+    identity_reference = models.CharField(_("核查流水号"), max_length=40, blank=True)
+    client_version = models.PositiveIntegerField(_("提交时资料版本"))
+    note = models.TextField(_("经办说明"), blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("经办人")
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("复核人"),
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    review_reason = models.TextField(_("复核意见"), blank=True)
+    status_reason = models.TextField(_("状态说明"), blank=True)
+    ymt_no = models.CharField(_("一码通账号"), max_length=20, blank=True)
+    applied_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Set by archive (the signed slip) and callbacks (the key-data-change callback), see ADR 0009.
+    slip_document_id = models.PositiveBigIntegerField(_("确认单档案编号"), null=True, blank=True)
+    callback_task_id = models.PositiveBigIntegerField(_("回访任务编号"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("资料变更申请 Change request")
+        verbose_name_plural = _("资料变更申请 Change requests")
+        permissions = [
+            ("review_changerequest", "May approve or reject client data change requests (复核岗)"),
+            ("handle_changerequest", "May confirm CSDC links and resume stuck change requests"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=ChangeKind.values), name="changerequest_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ChangeStatus.values), name="changerequest_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=ChangeStatus.SUBMITTED) | models.Q(reviewed_by__isnull=False),
+                name="changerequest_reviewed_after_submitted",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="changerequest_status_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} {self.get_status_display()}"
+
+    @property
+    def old_values(self) -> dict:
+        import json
+
+        return json.loads(self.old_values_encrypted or "{}")
+
+    @property
+    def new_values(self) -> dict:
+        import json
+
+        return json.loads(self.new_values_encrypted or "{}")
+
+    @property
+    def csdc_ref(self) -> str:
+        """The request reference sent to CSDC: the same for every retry, so CSDC applies it once."""
+        return f"CR{self.pk:010d}"
+
+
+class ChangeEvent(models.Model):
+    """Business events of a change request: decisions, each CSDC exchange, the application. Append-only."""
+
+    request = models.ForeignKey(ChangeRequest, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(name="change_event_no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(name="change_event_no_update", operation=pgtrigger.Update),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action} {self.from_status}->{self.to_status}"

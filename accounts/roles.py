@@ -99,6 +99,8 @@ ROLE_PERMISSIONS[Role.API_CLIENT] |= {
     "suitability.add_assessment",
     "suitability.match_product",
 }
+# An internal system that submits answers files the result PDF of that assessment in the client file.
+ROLE_PERMISSIONS[Role.API_CLIENT] |= {"archive.add_document"}
 for _role in Role:  # every staff role may read the product catalogue
     ROLE_PERMISSIONS[_role] |= {"suitability.view_product"}
 
@@ -171,6 +173,17 @@ ROLE_PERMISSIONS[Role.ADMIN] |= _TIERING_VIEW | {
     "tiering.recompute_tiers",
 }
 ROLE_PERMISSIONS[Role.API_CLIENT] |= {"tiering.view_clienttier", "tiering.add_clientmetric"}
+
+# Client data changes (SPEC §4): the clerk enters, the reviewer (复核岗) decides and handles stuck requests.
+_CHANGE_VIEW = {"accounts.view_changerequest"}
+ROLE_PERMISSIONS[Role.CLERK] |= _CHANGE_VIEW | {"accounts.add_changerequest", "accounts.handle_changerequest"}
+ROLE_PERMISSIONS[Role.REVIEWER] |= _CHANGE_VIEW | {
+    "accounts.review_changerequest",
+    "accounts.handle_changerequest",
+    "archive.add_document",
+}
+ROLE_PERMISSIONS[Role.COMPLIANCE] |= _CHANGE_VIEW
+ROLE_PERMISSIONS[Role.API_CLIENT] |= _CHANGE_VIEW
 
 
 def _permission(perm: str) -> Permission | None:

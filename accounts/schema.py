@@ -31,4 +31,9 @@ def add_error_responses(result, generator, request, public):
                     status_code,
                     {"description": description, "content": {"application/json": {"schema": ERROR_REF}}},
                 )
+            # A body DRF cannot parse is refused with the error shape before the view runs, so a 400 the view
+            # documents with its own body may also be an Error.
+            own = responses.get("400", {}).get("content", {}).get("application/json", {})
+            if own.get("schema") not in (None, ERROR_REF) and "oneOf" not in own["schema"]:
+                own["schema"] = {"oneOf": [own["schema"], ERROR_REF]}
     return result

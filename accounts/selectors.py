@@ -86,3 +86,60 @@ def client_pii_reveals(*, client_id: int, limit: int = 50):
     from .models import PiiReveal
 
     return PiiReveal.objects.filter(client_id=client_id).select_related("actor").order_by("-at", "-pk")[:limit]
+
+
+# --- Client data changes -------------------------------------------------------------------------------
+
+
+def change_request_rows(req) -> list[dict]:
+    """Side-by-side old/new of a change request, personal values masked (revealing is the client page's
+    logged action)."""
+    from .masking import mask_address, mask_id_number, mask_phone
+    from .models import IdTypeChoices
+    from .services import CHANGE_FIELD_LABELS, KEY_FIELDS
+
+    masks = {"id_number": mask_id_number, "legal_rep_id_number": mask_id_number, "phone": mask_phone,
+             "address": mask_address}  # fmt: skip
+    id_types = dict(IdTypeChoices.choices)
+
+    def show(field: str, value: str) -> str:
+        if field in ("id_type", "legal_rep_id_type"):
+            return str(id_types.get(value, value))
+        return masks.get(field, lambda v: v)(value or "")
+
+    old, new = req.old_values, req.new_values
+    return [
+        {
+            "field": f,
+            "label": CHANGE_FIELD_LABELS.get(f, f),
+            "old": show(f, old.get(f, "")),
+            "new": show(f, new.get(f, "")),
+            "key": f in KEY_FIELDS,
+        }  # fmt: skip
+        for f in req.fields_changed
+    ]
+
+
+def change_requests(*, status: list[str] | None = None, client_id: int | None = None):
+    from .models import ChangeRequest
+
+    qs = ChangeRequest.objects.select_related("client", "created_by__staff", "reviewed_by__staff")
+    if status:
+        qs = qs.filter(status__in=status)
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    return qs.order_by("-created_at", "-pk")
+
+
+def change_requests_for_review(*, user):
+    """Submitted requests a reviewer may decide: never their own."""
+    from .models import ChangeStatus
+
+    return change_requests(status=[ChangeStatus.SUBMITTED]).exclude(created_by=user).order_by("created_at", "pk")
+
+
+def change_requests_manual():
+    """Requests that need a person: retries exhausted, a link to confirm, or refused by CSDC."""
+    from .models import ChangeStatus
+
+    return change_requests(status=[ChangeStatus.MANUAL, ChangeStatus.BLOCKED_LINK, ChangeStatus.FAILED])

@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from .models import Branch, PiiField
@@ -12,12 +13,16 @@ class ErrorSerializer(serializers.Serializer):
     rule = serializers.CharField(allow_null=True, help_text="The regulation or policy a refusal enforces, if any.")
 
 
+BRANCH_CODE_FORMAT = RegexValidator(r"^[A-Za-z0-9_-]+\Z", "营业部代码只能包含字母、数字、- 和 _。")
+
+
 class BranchSerializer(serializers.ModelSerializer):
     class Meta:
         model = Branch
         fields = ["id", "code", "name", "address"]
         read_only_fields = ["id"]
-        extra_kwargs = {"code": {"validators": []}}  # uniqueness is the service's job (409, not 400)
+        # Uniqueness is the service's job (409, not 400); the format is checked here: letters, digits, - and _.
+        extra_kwargs = {"code": {"validators": [BRANCH_CODE_FORMAT]}}
 
 
 class MeSerializer(serializers.Serializer):

@@ -1,13 +1,14 @@
 """Every write of the accounts stage (staff, branches, API clients at this point)."""
 
 import socket
+import typing
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
-from .access import require_perm
+from .access import require_different_person, require_perm
 from .audit import audited_save
 from .errors import AccountsError, ApplicationError
 from .models import (
@@ -323,3 +324,614 @@ def accounts_activate(*, actor, client_id: int, reason: str) -> int:
         client.status = "active"
         audited_save(client, actor=actor, reason=reason)
     return activated
+
+
+# --- Client data changes (SPEC §4; docs/decisions/0009-key-data-change.md) ----------------------------
+
+CHANGE_ORDINARY_FIELDS: dict[str, str] = {
+    "phone": "手机号码",
+    "email": "电子邮箱",
+    "address": "联系地址",
+    "occupation": "职业",
+    "education": "学历",
+    "income_band": "年收入",
+}
+# Key information (art. 12): never edited directly, only through a reviewed change request.
+CHANGE_KEY_FIELDS: dict[str, str] = {"name": "姓名/名称", "id_type": "证件类型", "id_number": "证件号码"}
+CHANGE_INSTITUTION_KEY_FIELDS: dict[str, str] = {
+    "legal_rep_name": "法定代表人",
+    "legal_rep_id_type": "法定代表人证件类型",
+    "legal_rep_id_number": "法定代表人证件号码",
+}
+KEY_FIELDS = {**CHANGE_KEY_FIELDS, **CHANGE_INSTITUTION_KEY_FIELDS}
+CHANGE_FIELD_LABELS = {**KEY_FIELDS, **CHANGE_ORDINARY_FIELDS}
+PERSONAL_FIELDS = {"id_number", "phone", "address", "legal_rep_id_number"}
+
+
+def _change_event(req, *, actor, action: str, from_status: str = "", reason: str = "", **payload) -> None:
+    from .models import ChangeEvent
+
+    ChangeEvent.objects.create(
+        request=req,
+        action=action,
+        from_status=from_status or req.status,
+        to_status=req.status,
+        actor=actor if (actor is not None and actor.is_authenticated) else None,
+        reason=reason,
+        payload=payload,
+    )
+
+
+def _change_locked(request_id: int):
+    from .errors import ChangeError
+    from .models import ChangeRequest
+
+    req = ChangeRequest.objects.select_for_update().filter(pk=request_id).first()
+    if req is None:
+        raise ApplicationError(ChangeError.NOT_FOUND, request_id=request_id)
+    return req
+
+
+def _change_move(req, to: str, *, actor, action: str, reason: str = "", **payload) -> None:
+    before = req.status
+    req.status = to
+    audited_save(req, actor=actor, reason=reason or action)
+    _change_event(req, actor=actor, action=action, from_status=before, reason=reason, **payload)
+
+
+def _change_values_clean(client: Client, changes: dict) -> dict:
+    """Validate and normalise the requested values as at opening; keep only what really changes."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from django.utils import timezone
+
+    from .errors import ChangeError
+    from .identity import id_number_check
+    from .models import IdTypeChoices
+
+    allowed = {**CHANGE_ORDINARY_FIELDS, **CHANGE_KEY_FIELDS}
+    if client.kind == ClientKind.INSTITUTION:
+        allowed |= CHANGE_INSTITUTION_KEY_FIELDS
+    today = timezone.localdate()
+    clean: dict = {}
+    for field, value in changes.items():
+        if field not in allowed:
+            raise ApplicationError(ChangeError.FIELD_UNKNOWN, fields={field: ["unknown"]}, field=field)
+        clean[field] = ("" if value is None else str(value)).strip()
+    for field in ("name", "id_type", "id_number"):
+        if field in clean and not clean[field]:
+            raise ApplicationError(ChangeError.VALUE_REQUIRED, fields={field: ["required"]}, field=field)
+    for field in ("id_type", "legal_rep_id_type"):
+        if clean.get(field) and clean[field] not in IdTypeChoices.values:
+            raise ApplicationError(ChangeError.FIELD_UNKNOWN, fields={field: [clean[field]]}, field=clean[field])
+    if "id_type" in clean or "id_number" in clean:
+        clean["id_number"] = id_number_check(
+            clean.get("id_type", client.id_type), clean.get("id_number", client.id_number), today=today
+        )
+    if clean.get("legal_rep_id_number"):
+        clean["legal_rep_id_number"] = id_number_check(
+            clean.get("legal_rep_id_type") or client.legal_rep_id_type or "resident_id",
+            clean["legal_rep_id_number"],
+            today=today,
+            field="legal_rep_id_number",
+        )
+    if clean.get("phone"):
+        clean["phone"] = phone_normalise(clean["phone"])
+    if clean.get("email"):
+        try:
+            validate_email(clean["email"])
+        except ValidationError as exc:
+            raise ApplicationError(ChangeError.EMAIL_INVALID, fields={"email": [clean["email"]]}) from exc
+    changed = {f: v for f, v in clean.items() if v != (getattr(client, f) or "")}
+    if not changed:
+        raise ApplicationError(ChangeError.NO_CHANGE)
+    return changed
+
+
+def _change_identity_verify(client: Client, new: dict, *, key: bool) -> tuple[str, str]:
+    """Re-verify the client's identity with the citizen system (公安部): mandatory for key data (art. 12).
+    Only resident IDs can be checked there; other documents are checked at the counter ("not_applicable")."""
+    from .errors import ChangeError
+    from .gateways import GatewayError, GatewayTransientError, IdentityResult, identity_gateway
+
+    if client.kind == ClientKind.INSTITUTION:
+        name = new.get("legal_rep_name", client.legal_rep_name)
+        number = new.get("legal_rep_id_number", client.legal_rep_id_number)
+        id_type = new.get("legal_rep_id_type", client.legal_rep_id_type)
+    else:
+        name, number = new.get("name", client.name), new.get("id_number", client.id_number)
+        id_type = new.get("id_type", client.id_type)
+    if id_type not in ("resident_id", "hmt_residence") or not number:
+        return "not_applicable", ""
+    try:
+        answer = identity_gateway().citizen_verify(name=name, id_number=number)
+    except GatewayTransientError as exc:
+        if key:
+            raise ApplicationError(ChangeError.IDENTITY_UNAVAILABLE) from exc
+        return "unavailable", ""
+    except GatewayError as exc:
+        raise ApplicationError(ChangeError.IDENTITY_NOT_VERIFIED, result=exc.message) from exc
+    if answer.result != IdentityResult.MATCH:
+        raise ApplicationError(
+            ChangeError.IDENTITY_NOT_VERIFIED, fields={"identity": [answer.result]}, result=answer.result
+        )
+    return answer.result, answer.reference
+
+
+def change_request_create(
+    *,
+    actor,
+    client_id: int,
+    client_version: int,
+    changes: dict,
+    sync_targets: list[str] | None = None,
+    documents: list[int] | None = None,
+    note: str = "",
+):
+    """A clerk enters a change of client data (§4): validated as at opening, identity re-verified, old and
+    new values recorded (encrypted), on the version of the client the clerk saw. Key data always syncs to
+    CSDC (the accounts there carry the same name and ID, art. 9)."""
+    import json
+
+    from .crypto import blind_index
+    from .errors import ChangeError
+    from .models import OPEN_CHANGE_STATUSES, ChangeKind, ChangeRequest, SyncTarget
+
+    require_perm(actor, "accounts.add_changerequest")
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None:
+        raise ApplicationError(AccountsError.CLIENT_NOT_FOUND, client_id=client_id)
+    if client.version != client_version:
+        raise ApplicationError(ChangeError.CLIENT_CHANGED, current=client.version, seen=client_version)
+    new = _change_values_clean(client, changes)
+    kind = ChangeKind.KEY if any(f in KEY_FIELDS for f in new) else ChangeKind.ORDINARY
+    targets = set(sync_targets or [])
+    for target in targets:
+        if target not in SyncTarget.values:
+            raise ApplicationError(ChangeError.SYNC_TARGET_UNKNOWN, fields={"sync_targets": [target]}, target=target)
+    if kind == ChangeKind.KEY:
+        targets.add(SyncTarget.CSDC)
+    identity_result, identity_reference = _change_identity_verify(client, new, key=kind == ChangeKind.KEY)
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client_id)
+        if client.version != client_version:
+            raise ApplicationError(ChangeError.CLIENT_CHANGED, current=client.version, seen=client_version)
+        unfinished = client.change_requests.filter(status__in=OPEN_CHANGE_STATUSES).first()
+        if unfinished is not None:
+            raise ApplicationError(ChangeError.OPEN_REQUEST_EXISTS, request_id=unfinished.pk)
+        if "id_number" in new or "id_type" in new:
+            other = (
+                Client.objects.filter(
+                    id_type=new.get("id_type", client.id_type), id_number_index=blind_index(new["id_number"])
+                )
+                .exclude(pk=client.pk)
+                .first()
+            )
+            if other is not None:
+                raise ApplicationError(ChangeError.ID_TAKEN, fields={"id_number": ["taken"]}, client_no=other.client_no)
+        old = {f: getattr(client, f) or "" for f in new}
+        req = ChangeRequest(
+            client=client,
+            kind=kind,
+            fields_changed=list(new),
+            old_values_encrypted=json.dumps(old, ensure_ascii=False),
+            new_values_encrypted=json.dumps(new, ensure_ascii=False),
+            sync_targets=sorted(targets),
+            documents=[int(d) for d in (documents or [])],
+            identity_result=identity_result,
+            identity_reference=identity_reference,
+            client_version=client.version,
+            note=note.strip(),
+            created_by=actor,
+        )
+        audited_save(req, actor=actor, reason="change request submitted")
+        _change_event(req, actor=actor, action="submitted", from_status="", fields=list(new),
+                      sync_targets=req.sync_targets, identity_result=identity_result)  # fmt: skip
+    return req
+
+
+def _change_apply(req, client: Client, *, actor, to: str, reason: str = "") -> None:
+    """Apply the new values to the client and, for key data, to every account's holder fields, in the
+    caller's transaction (both rows locked). Art. 9 consistency is checked before commit."""
+    from django.utils import timezone
+
+    from .crypto import blind_index
+    from .errors import ChangeError
+    from .identity import resident_id_check
+
+    now = timezone.now()
+    new = req.new_values
+    for field, value in new.items():
+        setattr(client, field, value)
+    if "id_number" in new or "id_type" in new:
+        client.id_number_index = blind_index(client.id_number)
+        if client.kind == ClientKind.INDIVIDUAL and client.id_type in ("resident_id", "hmt_residence"):
+            facts = resident_id_check(client.id_number, today=timezone.localdate())
+            client.birth_date, client.gender = facts.birth_date, facts.gender
+    if "phone" in new:
+        client.phone_index = blind_index(client.phone) if client.phone else ""
+    client.version += 1
+    client.data_changed_at = now  # suitability asks for a reassessment after a data change
+    why = f"资料变更申请 #{req.pk} 生效"
+    try:
+        with transaction.atomic():
+            audited_save(client, actor=actor, reason=why)
+    except IntegrityError as exc:  # the new ID was registered to someone else meanwhile
+        raise ApplicationError(ChangeError.ID_TAKEN, fields={"id_number": ["taken"]}, client_no="?") from exc
+    if any(f in CHANGE_KEY_FIELDS for f in new):
+        holder = {
+            "holder_name": client.name,
+            "holder_id_type": client.id_type,
+            "holder_id_index": client.id_number_index,
+        }
+        for model in (FundAccount, SecuritiesAccount, DepositoryBinding):
+            for account in model.objects.select_for_update().filter(client=client).order_by("pk"):
+                for attr, value in holder.items():
+                    setattr(account, attr, value)
+                audited_save(account, actor=actor, reason=why)
+    accounts_consistency_check(client)
+    req.applied_at = now
+    if reason:
+        req.status_reason = reason
+    _change_move(req, to, actor=actor, action="applied", reason=reason, fields=list(new), client_version=client.version)
+
+
+def _change_sync_send(request_id: int) -> None:
+    from .tasks import change_request_sync_task
+
+    change_request_sync_task.delay(request_id)
+
+
+@transaction.atomic
+def change_request_review(*, actor, request_id: int, approve: bool, reason: str = ""):
+    """The reviewer (复核岗, never the clerk who entered it) approves or rejects. Of two concurrent decisions
+    exactly one wins (row lock + state check); the other gets 409. Without CSDC sync an approved change
+    applies at once; with it the sync workflow is sent after commit (and the sweeper resends it)."""
+    from django.utils import timezone
+
+    from .errors import ChangeError
+    from .models import ChangeStatus, SyncTarget
+
+    require_perm(actor, "accounts.review_changerequest")
+    req = _change_locked(request_id)
+    if req.status != ChangeStatus.SUBMITTED:
+        raise ApplicationError(ChangeError.ALREADY_REVIEWED, status=req.get_status_display())
+    require_different_person(req.created_by, actor)
+    reason = reason.strip()
+    req.reviewed_by, req.reviewed_at, req.review_reason = actor, timezone.now(), reason
+    if not approve:
+        if not reason:
+            raise ApplicationError(ChangeError.REASON_REQUIRED, fields={"reason": ["required"]})
+        _change_move(req, ChangeStatus.REJECTED, actor=actor, action="rejected", reason=reason)
+        return req
+    client = Client.objects.select_for_update().get(pk=req.client_id)
+    if client.version != req.client_version:
+        raise ApplicationError(ChangeError.CLIENT_CHANGED, current=client.version, seen=req.client_version)
+    _change_move(req, ChangeStatus.APPROVED, actor=actor, action="approved", reason=reason)
+    if SyncTarget.CSDC in req.sync_targets:
+        transaction.on_commit(lambda: _change_sync_send(req.pk))
+    else:
+        _change_apply(req, client, actor=actor, to=ChangeStatus.APPLIED)
+    return req
+
+
+def _change_exchange(request_id: int, *, action: str, reason: str = "", ymt_no: str = "", **payload) -> None:
+    """Record one CSDC exchange on the request's timeline (and the 一码通 number the first time)."""
+    with transaction.atomic():
+        req = _change_locked(request_id)
+        if ymt_no and not req.ymt_no:
+            req.ymt_no = ymt_no
+            audited_save(req, actor=req.reviewed_by, reason="一码通 found at CSDC")
+        _change_event(req, actor=None, action=action, reason=reason, system="csdc", **payload)
+
+
+def _csdc(request_id: int, operation: str, call):
+    from .gateways import GatewayTransientError
+
+    try:
+        return call()
+    except GatewayTransientError as exc:
+        _change_exchange(request_id, action=f"csdc_{operation}_unavailable", reason=exc.message, transient=True)
+        raise
+
+
+def change_request_sync(*, request_id: int) -> str:
+    """The CSDC workflow of an approved change (run by a Celery task; idempotent). Returns the status.
+
+    Query the 一码通 → none: apply locally only ("not sent"). Key data: every sub-account link must be
+    confirmed, else blocked_link. Then send the change with request_ref = the request's reference (CSDC
+    applies a reference once) and apply it locally in one transaction. Transient errors propagate (the
+    task retries); a permanent refusal fails the request with CSDC's reason."""
+    from .errors import ChangeError
+    from .gateways import GatewayRefused, csdc_gateway
+    from .models import ChangeKind, ChangeStatus, LinkStatus
+
+    with transaction.atomic():
+        req = _change_locked(request_id)
+        if req.status == ChangeStatus.APPROVED:
+            _change_move(req, ChangeStatus.SYNCING, actor=req.reviewed_by, action="sync_started")
+        elif req.status != ChangeStatus.SYNCING:
+            return req.status  # done, blocked, failed or waiting for a person: nothing to do
+    client = Client.objects.get(pk=req.client_id)
+    new = req.new_values
+    csdc = csdc_gateway()
+    ymt = _csdc(request_id, "ymt_query", lambda: csdc.ymt_query(id_type=client.id_type, id_number=client.id_number))
+    links = {s.market: s.link_status for s in ymt.sub_accounts} if ymt else {}
+    _change_exchange(request_id, action="csdc_ymt_query", ymt_no=ymt.ymt_no if ymt else "", found=ymt is not None,
+                     ymt=ymt.ymt_no if ymt else None, links=links)  # fmt: skip
+    req.refresh_from_db()
+    if ymt is None and not req.ymt_no:
+        with transaction.atomic():
+            req = _change_locked(request_id)
+            if req.status != ChangeStatus.SYNCING:
+                return req.status
+            client = Client.objects.select_for_update().get(pk=req.client_id)
+            _change_apply(req, client, actor=req.reviewed_by, to=ChangeStatus.APPLIED_LOCAL,
+                          reason="中国结算无该客户一码通信息，变更仅在本公司生效，未发送中国结算")  # fmt: skip
+        return ChangeStatus.APPLIED_LOCAL
+    # ymt is None with a known ymt_no: CSDC already holds the new identity (an earlier run sent it).
+    ymt_no = ymt.ymt_no if ymt else req.ymt_no
+    key = req.kind == ChangeKind.KEY
+    if key and ymt is not None:
+        unconfirmed = sorted(m for m, s in links.items() if s != LinkStatus.CONFIRMED)
+        if unconfirmed:
+            with transaction.atomic():
+                req = _change_locked(request_id)
+                if req.status != ChangeStatus.SYNCING:
+                    return req.status
+                req.status_reason = (
+                    f"一码通与证券子账户（{'、'.join(unconfirmed)}）的关联关系为“未确认”，"
+                    "请先确认关联关系，再办理关键信息变更"
+                )
+                _change_move(req, ChangeStatus.BLOCKED_LINK, actor=req.reviewed_by, action="blocked_link",
+                             reason=req.status_reason, unconfirmed=unconfirmed)  # fmt: skip
+            return ChangeStatus.BLOCKED_LINK
+    try:
+        if key:
+            _csdc(request_id, "key_info_update", lambda: csdc.key_info_update(
+                ymt_no=ymt_no, name=new.get("name", client.name), id_type=new.get("id_type", client.id_type),
+                id_number=new.get("id_number", client.id_number), request_ref=req.csdc_ref))  # fmt: skip
+        else:
+            _csdc(request_id, "ordinary_info_update", lambda: csdc.ordinary_info_update(
+                ymt_no=ymt_no, fields={f: True for f in new}, request_ref=req.csdc_ref))  # fmt: skip
+    except GatewayRefused as exc:
+        with transaction.atomic():
+            req = _change_locked(request_id)
+            if req.status != ChangeStatus.SYNCING:
+                return req.status
+            req.status_reason = f"中国结算拒绝：{exc.message}"
+            _change_move(req, ChangeStatus.FAILED, actor=req.reviewed_by, action="csdc_refused",
+                         reason=req.status_reason, operation=exc.operation)  # fmt: skip
+        return ChangeStatus.FAILED
+    operation = "key_info_update" if key else "ordinary_info_update"
+    _change_exchange(request_id, action=f"csdc_{operation}", ymt=ymt_no, request_ref=req.csdc_ref, ok=True)
+    try:
+        with transaction.atomic():
+            req = _change_locked(request_id)
+            if req.status != ChangeStatus.SYNCING:
+                return req.status
+            client = Client.objects.select_for_update().get(pk=req.client_id)
+            _change_apply(req, client, actor=req.reviewed_by, to=ChangeStatus.APPLIED,
+                          reason="中国结算变更成功，已同步本公司客户资料及全部账户")  # fmt: skip
+    except ApplicationError as exc:
+        if exc.error not in (ChangeError.ID_TAKEN, AccountsError.ACCOUNTS_INCONSISTENT):
+            raise
+        change_request_manual(request_id=request_id, reason=exc.message_in("zh-hans"))
+        return ChangeStatus.MANUAL
+    return ChangeStatus.APPLIED
+
+
+@transaction.atomic
+def change_request_manual(*, request_id: int, reason: str):
+    """The workflow gave up (retries exhausted): put the request in the manual-handling queue."""
+    from .models import ChangeStatus
+
+    req = _change_locked(request_id)
+    if req.status not in (ChangeStatus.APPROVED, ChangeStatus.SYNCING):
+        return req
+    req.status_reason = f"自动同步未完成，需人工处理：{reason}"
+    _change_move(req, ChangeStatus.MANUAL, actor=req.reviewed_by, action="manual", reason=req.status_reason)
+    return req
+
+
+@transaction.atomic
+def change_request_resume(*, actor, request_id: int, reason: str = ""):
+    """A person sends a request from the manual queue through the workflow again (CSDC is idempotent)."""
+    from .errors import ChangeError
+    from .models import ChangeStatus
+
+    require_perm(actor, "accounts.handle_changerequest")
+    req = _change_locked(request_id)
+    if req.status != ChangeStatus.MANUAL:
+        raise ApplicationError(ChangeError.ILLEGAL_TRANSITION, status=req.get_status_display(), action="resume")
+    req.status_reason = ""
+    _change_move(req, ChangeStatus.APPROVED, actor=actor, action="resumed", reason=reason or "manual resume")
+    transaction.on_commit(lambda: _change_sync_send(req.pk))
+    return req
+
+
+def change_request_link_confirm(*, actor, request_id: int):
+    """Confirm at CSDC every unconfirmed link between the 一码通 and its sub-accounts, then resume the
+    blocked key-data change (procedure 2.3)."""
+    from .errors import ChangeError
+    from .gateways import GatewayRefused, GatewayTransientError, csdc_gateway
+    from .models import ChangeRequest, ChangeStatus, LinkStatus
+
+    require_perm(actor, "accounts.handle_changerequest")
+    req = ChangeRequest.objects.filter(pk=request_id).select_related("client").first()
+    if req is None:
+        raise ApplicationError(ChangeError.NOT_FOUND, request_id=request_id)
+    if req.status != ChangeStatus.BLOCKED_LINK:
+        raise ApplicationError(ChangeError.ILLEGAL_TRANSITION, status=req.get_status_display(), action="link_confirm")
+    csdc = csdc_gateway()
+    confirmed: list[str] = []
+    try:
+        ymt = csdc.ymt_query(id_type=req.client.id_type, id_number=req.client.id_number)
+        if ymt is None:
+            raise GatewayRefused("csdc", "ymt_query", "一码通账户不存在 / unified account not found")
+        for sub in ymt.sub_accounts:
+            if sub.link_status != LinkStatus.CONFIRMED:
+                csdc.link_confirm(ymt_no=ymt.ymt_no, market=sub.market)
+                confirmed.append(sub.market)
+    except GatewayTransientError as exc:
+        raise ApplicationError(ChangeError.CSDC_UNAVAILABLE) from exc
+    except GatewayRefused as exc:
+        raise ApplicationError(ChangeError.CSDC_REFUSED, message=exc.message) from exc
+    with transaction.atomic():
+        req = _change_locked(request_id)
+        if req.status != ChangeStatus.BLOCKED_LINK:
+            raise ApplicationError(
+                ChangeError.ILLEGAL_TRANSITION, status=req.get_status_display(), action="link_confirm"
+            )
+        for account in (
+            SecuritiesAccount.objects.select_for_update()
+            .filter(client_id=req.client_id, market__in=confirmed)
+            .order_by("pk")
+        ):
+            account.link_status = LinkStatus.CONFIRMED
+            audited_save(account, actor=actor, reason=f"关联关系确认（资料变更申请 #{req.pk}）")
+        _change_event(req, actor=actor, action="csdc_link_confirm", system="csdc", ymt=ymt.ymt_no, markets=confirmed)
+        req.status_reason = ""
+        _change_move(req, ChangeStatus.APPROVED, actor=actor, action="resumed", reason="关联关系已确认，继续变更")
+        transaction.on_commit(lambda: _change_sync_send(req.pk))
+    return req
+
+
+def change_requests_sweep(*, older_than=None) -> int:
+    """Beat: resend approved or syncing requests nobody has touched for a while, so none is ever lost
+    (a send lost after commit, a worker gone). Running the workflow twice is harmless."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .models import ChangeRequest, ChangeStatus
+
+    if older_than is None:
+        older_than = timezone.now() - timedelta(seconds=getattr(settings, "CHANGE_SYNC_RESEND_AFTER_SECONDS", 300))
+    stuck = ChangeRequest.objects.filter(
+        status__in=[ChangeStatus.APPROVED, ChangeStatus.SYNCING], updated_at__lt=older_than
+    ).values_list("pk", flat=True)
+    count = 0
+    for request_id in stuck:
+        _change_sync_send(request_id)
+        count += 1
+    return count
+
+
+# Ports for the higher apps (archive files the slip, callbacks creates the call): they find the requests
+# through these and record what they made here, under the request's row lock, exactly once.
+
+
+def change_requests_without_slip() -> list[int]:
+    from .models import DONE_CHANGE_STATUSES, ChangeRequest
+
+    return list(
+        ChangeRequest.objects.filter(status__in=DONE_CHANGE_STATUSES, slip_document_id__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def change_requests_without_callback() -> list[int]:
+    from .models import ChangeKind, ChangeRequest, ChangeStatus
+
+    return list(
+        ChangeRequest.objects.filter(status=ChangeStatus.APPLIED, kind=ChangeKind.KEY, callback_task_id__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def change_request_slip_attach(*, request_id: int, make) -> int | None:
+    """`make(request) -> document id` runs under the request's lock, at most once per request."""
+    from .models import DONE_CHANGE_STATUSES
+
+    req = _change_locked(request_id)
+    if req.slip_document_id is not None or req.status not in DONE_CHANGE_STATUSES:
+        return req.slip_document_id
+    req.slip_document_id = make(req)
+    audited_save(req, actor=req.reviewed_by, reason="confirmation slip filed")
+    _change_event(req, actor=None, action="slip_filed", document_id=req.slip_document_id)
+    return req.slip_document_id
+
+
+@transaction.atomic
+def change_request_callback_attach(*, request_id: int, make) -> int | None:
+    """`make(request) -> callback task id` runs under the request's lock, at most once per request."""
+    from .models import ChangeStatus
+
+    req = _change_locked(request_id)
+    if req.callback_task_id is not None or req.status != ChangeStatus.APPLIED:
+        return req.callback_task_id
+    req.callback_task_id = make(req)
+    audited_save(req, actor=req.reviewed_by, reason="callback task created")
+    _change_event(req, actor=None, action="callback_created", callback_task_id=req.callback_task_id)
+    return req.callback_task_id
+
+
+def change_slip_data(req) -> dict:
+    """What the confirmation slip shows. Personal values (ID numbers, phone, address) are masked — the
+    render data is kept in the client file to re-render the PDF and must not hold them in clear (ADR 0009)."""
+    from django.utils import timezone
+
+    from .masking import mask_address, mask_id_number, mask_phone
+    from .models import ChangeKind, IdTypeChoices, SyncTarget
+
+    masks = {"id_number": mask_id_number, "legal_rep_id_number": mask_id_number, "phone": mask_phone,
+             "address": mask_address}  # fmt: skip
+    id_types = dict(IdTypeChoices.choices)
+
+    def show(field: str, value: str) -> str:
+        if field in ("id_type", "legal_rep_id_type"):
+            return str(id_types.get(value, value))
+        return masks.get(field, lambda v: v)(value) or "（空）"
+
+    old, new = req.old_values, req.new_values
+    client = req.client
+    key = req.kind == ChangeKind.KEY
+    profile = getattr(req.created_by, "staff", None)
+    reviewer = getattr(req.reviewed_by, "staff", None)
+    targets = dict(SyncTarget.choices)
+    return {
+        "title": "客户重要资料修改确认单" if key else "客户普通资料修改确认单",
+        "branch_name": client.branch.name,
+        "document_ref": f"资料变更申请 #{req.pk}",
+        "client": {"client_no": client.client_no, "name": client.name, "kind": client.get_kind_display()},
+        "rows": [
+            {"label": CHANGE_FIELD_LABELS.get(f, f), "old": show(f, old.get(f, "")), "new": show(f, new.get(f, ""))}
+            for f in req.fields_changed
+        ],
+        "sync": [str(targets.get(t, t)) for t in req.sync_targets] or ["仅本公司"],
+        "csdc_sent": req.status == "applied" and "csdc" in req.sync_targets,
+        "status": req.get_status_display(),
+        "status_reason": req.status_reason,
+        "applied_at": f"{timezone.localtime(req.applied_at):%Y-%m-%d %H:%M}" if req.applied_at else "",
+        "clerk": getattr(profile, "full_name", req.created_by.username),
+        "reviewer": getattr(reviewer, "full_name", getattr(req.reviewed_by, "username", "")),
+        "identity_result": {
+            "match": "公安部核查一致",
+            "not_applicable": "柜台核验证件原件",
+            "unavailable": "核查系统不可用",
+        }.get(req.identity_result, req.identity_result),  # fmt: skip
+        "signatures": ["客户签名（机构客户加盖公章）", "经办人", "复核人"],
+    }
+
+
+def client_direct_edit(*, actor, client_id: int, data: dict) -> typing.NoReturn:
+    """A direct edit of a client (PATCH): refused. Key information changes only through a reviewed change
+    request with identity re-verified (art. 12) — 403 naming the field; ordinary data also goes through a
+    change request (reviewed, synced, versioned) — 400."""
+    from .errors import ChangeError
+
+    require_perm(actor, "accounts.view_client")
+    if not Client.objects.filter(pk=client_id).exists():
+        raise ApplicationError(AccountsError.CLIENT_NOT_FOUND, client_id=client_id)
+    key = [f for f in data if f in KEY_FIELDS or f in ("id_number_index", "holder_name")]
+    if key:
+        raise ApplicationError(ChangeError.KEY_DATA_DIRECT_EDIT, fields={f: ["key_data"] for f in key},
+                               field="、".join(KEY_FIELDS.get(f, f) + f"（{f}）" for f in key))  # fmt: skip
+    fields = list(data) or ["—"]
+    raise ApplicationError(ChangeError.CHANGE_REQUEST_REQUIRED, fields={f: ["change_request"] for f in fields},
+                           field=", ".join(fields))  # fmt: skip

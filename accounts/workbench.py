@@ -28,6 +28,12 @@ def _onboarding_queue_count(user) -> int:
     return applications_for_review(user=user).count()
 
 
+def _change_queue_count(user) -> int:
+    from .selectors import change_requests_for_review
+
+    return change_requests_for_review(user=user).count()
+
+
 def _panels_for(role: str, user) -> list[Panel]:
     from django.urls import reverse
 
@@ -40,6 +46,7 @@ def _panels_for(role: str, user) -> list[Panel]:
                 [
                     Link(str(_("新建开户申请")), reverse("onboarding-new")),
                     Link(str(_("我经办的开户申请")), reverse("onboarding-list") + "?mine=on"),
+                    Link(str(_("客户资料变更")), reverse("change-client-search")),
                 ],
             )
         ]
@@ -49,7 +56,11 @@ def _panels_for(role: str, user) -> list[Panel]:
                 role,
                 _("待复核"),
                 _("经办人提交的开户申请与资料变更，复核通过或驳回（不得复核本人经办的业务）。"),
-                [Link(str(_("开户复核队列")), reverse("onboarding-queue"), _onboarding_queue_count(user))],
+                [
+                    Link(str(_("开户复核队列")), reverse("onboarding-queue"), _onboarding_queue_count(user)),
+                    Link(str(_("资料变更复核队列")), reverse("change-queue"), _change_queue_count(user)),
+                    Link(str(_("资料变更待处理")), reverse("change-manual")),
+                ],
             )
         ]
     if role == Role.WITNESS:
@@ -83,7 +94,11 @@ def _panels_for(role: str, user) -> list[Panel]:
                 role,
                 _("合规检查"),
                 _("审计轨迹、客户档案、适当性记录与检查材料导出。"),
-                [Link(str(_("员工名录")), reverse("staff-list"))],
+                [
+                    Link(str(_("审计查询")), reverse("audit-index")),
+                    Link(str(_("防篡改校验")), reverse("audit-chain")),
+                    Link(str(_("员工名录")), reverse("staff-list")),
+                ],
             )
         ]
     if role == Role.ADMIN:
@@ -107,7 +122,9 @@ def workbench_panels(user) -> list[Panel]:
     for role in user_roles(user):
         panels.extend(_panels_for(role, user))
     if user.has_perm("archive.view_document") and panels:  # the client file is reached from the first panel
-        panels[0].links.append(Link(str(_("客户档案查询")), reverse("archive-client-search")))
+        # Compliance looks clients up from its own panel, wherever that panel sits.
+        home = next((p for p in panels if p.role == Role.COMPLIANCE), panels[0])
+        home.links.append(Link(str(_("客户档案查询")), reverse("archive-client-search")))
     if user.has_perm("tiering.view_tier_dashboard") and panels:  # tiering (SPEC §7)
         panels[0].links.append(Link(str(_("客户分类分级")), reverse("tiering-dashboard")))
         panels[0].links.append(Link(str(_("级别迁移")), reverse("tiering-migration")))

@@ -228,6 +228,17 @@ def document_generate(
     )
 
 
+def audit_client_reveal(*, actor, client_id: int, ip: str | None = None) -> None:
+    """A compliance officer asks to see a client's audit history with personal data in clear: every personal
+    data field is revealed through accounts' logged reveal, so each lands in the PiiReveal log (granted or
+    refused). Raises PERMISSION_DENIED, after logging the refusal, when the actor may not reveal."""
+    from accounts.models import PiiField
+    from accounts.services import client_pii_reveal
+
+    for pii_field in PiiField.values:
+        client_pii_reveal(actor=actor, client_id=client_id, field=pii_field, ip=ip, reason="审计查询：客户历史记录")
+
+
 def document_rerender(document: Document) -> bytes:
     """Render a generated document again from its stored template and data."""
     from .pdf import render_pdf
@@ -595,3 +606,40 @@ def dossier_export_open(*, actor, export_id: int, ip: str | None = None):
         raise ApplicationError(ArchiveError.DOSSIER_NOT_READY, status=export.status)
     DossierExportEvent.objects.create(export=export, actor=actor, action=DossierEventAction.DOWNLOAD, ip=ip or None)
     return export, default_storage.open(export.storage_name, "rb")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Client data change confirmation slips (SPEC §4; docs/decisions/0009-key-data-change.md). accounts owns the
+# change request and cannot import archive: this sweeper acts on accounts' state through its ports.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def change_slip_generate(*, request_id: int) -> int | None:
+    """File the 客户普通/重要资料修改确认单 of one applied change request, once."""
+    from accounts import services as account_services
+
+    def make(req) -> int:
+        document = document_generate(
+            actor=req.reviewed_by,
+            client=req.client,
+            kind=DocumentKind.CHANGE_SLIP,
+            template_name="archive/pdf/change_slip.html",
+            data=account_services.change_slip_data(req),
+            related=req,
+        )
+        return document.pk
+
+    return account_services.change_request_slip_attach(request_id=request_id, make=make)
+
+
+def change_slips_generate() -> int:
+    from accounts import services as account_services
+
+    filed = 0
+    for request_id in account_services.change_requests_without_slip():
+        try:
+            if change_slip_generate(request_id=request_id):
+                filed += 1
+        except Exception:  # one bad slip must not stop the others; the next sweep tries again
+            logger.exception("change slip failed: request=%s", request_id)
+    return filed

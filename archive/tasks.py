@@ -7,3 +7,9 @@ from . import services
 def dossier_export_build_task(export_id: int) -> None:
     """Build a client's dossier ZIP; running it twice leaves the same finished export."""
     services.dossier_export_build(export_id=export_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, time_limit=600, soft_time_limit=570)
+def change_slips_generate_task() -> int:
+    """Beat: file the confirmation slip of every applied client data change that has none yet."""
+    return services.change_slips_generate()

@@ -195,7 +195,27 @@ def callback_tasks_sweep(*, now: datetime | None = None) -> dict:
                 _move(task, T.CLOSED, actor=system, action="closed", reason=task.outcome_reason)
                 closed += 1
     resent = callback_records_resend(older_than=now - timedelta(minutes=5))
-    return {"created": created, "closed": closed, "records_resent": resent}
+    key_changes = key_change_callbacks_create(actor=system, now=now)
+    return {"created": created, "closed": closed, "records_resent": resent, "key_changes": key_changes}
+
+
+def key_change_callbacks_create(*, actor, now: datetime) -> int:
+    """A callback task for every applied key-data change that has none (setting KEY_CHANGE_CALLBACK);
+    the change request records the task's id under its lock, so a task is created once per change."""
+    from accounts import services as account_services
+
+    if not getattr(settings, "KEY_CHANGE_CALLBACK", True):
+        return 0
+    created = 0
+    for request_id in account_services.change_requests_without_callback():
+
+        def make(req) -> int:
+            return callback_task_create(actor=actor, client_id=req.client_id, reason=CallbackReason.KEY_DATA_CHANGE,
+                                        start=req.applied_at or now).pk  # fmt: skip
+
+        if account_services.change_request_callback_attach(request_id=request_id, make=make):
+            created += 1
+    return created
 
 
 # --- working a task --------------------------------------------------------------------------------
