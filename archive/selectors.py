@@ -22,6 +22,19 @@ def client_documents(*, client_id: int):
     return Document.objects.filter(client_id=client_id).select_related("stored_by").order_by("-stored_at", "-pk")
 
 
+def document_for_related(*, kind: str, related) -> Document | None:
+    """The newest document of `kind` filed for a business object (e.g. an assessment's result PDF)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        Document.objects.filter(
+            kind=kind, related_type=ContentType.objects.get_for_model(related), related_id=related.pk
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
 def client_document_accesses(*, client_id: int, limit: int = 50):
     return (
         DocumentAccess.objects.filter(document__client_id=client_id)

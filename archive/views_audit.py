@@ -1,7 +1,6 @@
 """Audit explorer and dossier export pages for compliance officers (SPEC §8)."""
 
 import csv
-import logging
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -11,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import ApplicationError
 from accounts.models import Client
@@ -20,7 +19,6 @@ from . import selectors_audit, services
 from .http import client_ip
 from .models import DossierExport
 
-security_log = logging.getLogger("security")
 AUDIT_PERM = "archive.view_audit"
 EXPORT_PERM = "archive.export_dossier"
 
@@ -33,20 +31,16 @@ class AuditFilterForm(forms.Form):
         required=False,
         choices=[("", _("全部")), ("+", _("新增 +")), ("~", _("修改 ~")), ("-", _("删除 -"))],
     )
-    reveal = forms.BooleanField(label=_("显示完整个人信息（记录在案）"), required=False)
 
 
-def _filter(request) -> tuple[AuditFilterForm, selectors_audit.AuditFilter, bool]:
+def _filter(request) -> tuple[AuditFilterForm, selectors_audit.AuditFilter]:
+    """Filters always come from the query string (a reveal POST keeps them there too)."""
     form = AuditFilterForm(request.GET or None)
     flt = selectors_audit.AuditFilter()
-    reveal = False
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         flt = selectors_audit.AuditFilter(data["date_from"], data["date_to"], data["change_type"])
-        reveal = data["reveal"] and request.user.has_perm("accounts.reveal_personal_data")
-    if reveal:  # showing unmasked personal data is a logged act (SPEC §8)
-        security_log.warning("audit explorer reveal: user=%s path=%s", request.user.pk, request.get_full_path())
-    return form, flt, reveal
+    return form, flt
 
 
 def _timeline_response(request, *, title: str, entries, form, csv_name: str, extra: dict | None = None):
@@ -59,6 +53,7 @@ def _timeline_response(request, *, title: str, entries, form, csv_name: str, ext
     query = request.GET.copy()
     query["format"] = "csv"
     context = {
+        "filter_query": request.GET.urlencode(),
         "title": title,
         "entries": entries,
         "form": form,
@@ -67,7 +62,10 @@ def _timeline_response(request, *, title: str, entries, form, csv_name: str, ext
         "can_reveal": request.user.has_perm("accounts.reveal_personal_data"),
         **(extra or {}),
     }
-    return render(request, "archive/audit/timeline.html", context)
+    response = render(request, "archive/audit/timeline.html", context)
+    if context.get("revealed"):
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
@@ -87,12 +85,21 @@ def audit_index(request):
     return render(request, "archive/audit/index.html", context)
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @permission_required(AUDIT_PERM, raise_exception=True)
 def audit_client(request, client_id: int):
+    """A client's timeline, masked. A POST is the explicit "show personal data" action: it goes through the
+    logged reveal (a PiiReveal row per field) and answers with the timeline in clear, never cached."""
     client = get_object_or_404(Client, pk=client_id)
-    form, flt, reveal = _filter(request)
+    form, flt = _filter(request)
+    reveal = False
+    if request.method == "POST":
+        try:
+            services.audit_client_reveal(actor=request.user, client_id=client.pk, ip=client_ip(request))
+        except ApplicationError as exc:
+            return HttpResponse(exc.message_in("zh"), status=exc.status, content_type="text/plain; charset=utf-8")
+        reveal = True
     limit = None if request.GET.get("format") == "csv" else selectors_audit.DEFAULT_LIMIT
     entries = selectors_audit.client_timeline(client_id=client.pk, flt=flt, reveal=reveal, limit=limit)
     exports = DossierExport.objects.filter(client=client).select_related("requested_by").order_by("-pk")[:10]
@@ -102,7 +109,12 @@ def audit_client(request, client_id: int):
         entries=entries,
         form=form,
         csv_name=f"audit-{client.client_no}",
-        extra={"audit_client": client, "exports": exports, "can_export": request.user.has_perm(EXPORT_PERM)},
+        extra={
+            "audit_client": client,
+            "exports": exports,
+            "can_export": request.user.has_perm(EXPORT_PERM),
+            "revealed": reveal,
+        },
     )
 
 
@@ -111,9 +123,10 @@ def audit_client(request, client_id: int):
 @permission_required(AUDIT_PERM, raise_exception=True)
 def audit_staff(request, user_id: int):
     staff = get_object_or_404(get_user_model(), pk=user_id)
-    form, flt, reveal = _filter(request)
+    form, flt = _filter(request)
     limit = None if request.GET.get("format") == "csv" else selectors_audit.DEFAULT_LIMIT
-    entries = selectors_audit.staff_timeline(user_id=staff.pk, flt=flt, reveal=reveal, limit=limit)
+    # Spans many clients: always masked; personal data is revealed per client on the client timeline.
+    entries = selectors_audit.staff_timeline(user_id=staff.pk, flt=flt, reveal=False, limit=limit)
     return _timeline_response(
         request,
         title=_("人员 %(u)s") % {"u": staff.username},
@@ -130,9 +143,9 @@ def audit_model(request, model_label: str):
     choices = dict(selectors_audit.audit_model_choices())
     if model_label not in choices:
         raise Http404
-    form, flt, reveal = _filter(request)
+    form, flt = _filter(request)
     limit = None if request.GET.get("format") == "csv" else selectors_audit.DEFAULT_LIMIT
-    entries = selectors_audit.model_timeline(model_label=model_label, flt=flt, reveal=reveal, limit=limit)
+    entries = selectors_audit.model_timeline(model_label=model_label, flt=flt, reveal=False, limit=limit)
     return _timeline_response(
         request, title=str(choices[model_label]), entries=entries, form=form, csv_name=f"audit-{model_label}"
     )

@@ -80,7 +80,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only=True, help_text="The level by score alone, before the lowest-category rule."
     )
     answers = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), read_only=True)
-    assessed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assessed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Assessment
@@ -160,7 +160,7 @@ class ClassificationRequestSerializer(serializers.ModelSerializer):
     # Plain strings: one enum (to_class) in the schema is enough, and avoids an enum-name collision.
     from_class = serializers.CharField(read_only=True, help_text="The class when the request was entered.")
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ClassificationRequest

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 from accounts.access import require_different_person, require_perm
@@ -57,6 +57,12 @@ def _tr(zh: str, en: str) -> str:
 
 def _reason(code: str, zh: str, en: str, **extra) -> dict:
     return {"code": code, "zh": zh, "en": en, **extra}
+
+
+def _zh_label(label) -> str:
+    """The Chinese part of a bilingual choice label such as "固定收益类（债券、货币基金等） Fixed income"."""
+    with translation.override("zh-hans"):  # the Chinese text never depends on the reader's language
+        return str(label).split(" ")[0]
 
 
 def age_on(birth_date: datetime.date, day: datetime.date) -> int:
@@ -286,6 +292,10 @@ def assessment_submit(*, actor, client: Client, questionnaire_id: int, answers: 
             assessed_by=actor if actor is not None and actor.is_authenticated else None,
         )
         audited_save(assessment, actor=actor, reason=f"assessment {questionnaire.code} v{questionnaire.version}")
+        from .tasks import assessment_result_generate_task
+
+        # The result PDF is rendered after commit so the clerk does not wait for it.
+        transaction.on_commit(lambda: assessment_result_generate_task.delay(assessment.pk))
     return assessment
 
 
@@ -435,7 +445,7 @@ def _evaluate_2026_1(inputs: dict) -> Evaluation:
         reasons.append(
             _reason(
                 "variety",
-                f"产品品种（{Variety(product['variety']).label}）不在客户意向投资品种内。",
+                f"产品品种（{_zh_label(Variety(product['variety']).label)}）不在客户意向投资品种内。",
                 f"Product variety {product['variety']} is not among the varieties the client wants.",
             )
         )
@@ -579,6 +589,9 @@ def mismatch_confirm(*, actor, decision_id: int, channel: str) -> MismatchConfir
             staff=actor,
         )
         audited_save(confirmation, actor=actor, reason="client confirmed the special risk warning")
+        from .tasks import mismatch_warning_generate_task
+
+        transaction.on_commit(lambda: mismatch_warning_generate_task.delay(confirmation.pk))
     return confirmation
 
 
@@ -689,3 +702,217 @@ def classification_request_review(*, actor, request_id: int, approve: bool, note
                 actor=actor, client=request.client, investor_class=request.to_class, basis=f"request #{request.pk}"
             )
     return request
+
+
+# --- Documents in the client file (rendered after commit by suitability/tasks.py) -----------------------
+
+_LEVEL_ZH = {"C1": "保守型", "C2": "稳健型", "C3": "平衡型", "C4": "积极型", "C5": "激进型"}
+_RISK_ZH = {"R1": "低风险", "R2": "中低风险", "R3": "中风险", "R4": "中高风险", "R5": "高风险"}
+_DIMENSION_ZH = {"risk": "风险等级", "horizon": "投资期限", "variety": "投资品种"}
+_CHANNEL_ZH = {"counter": "柜台现场", "online": "网上", "phone": "电话（录音）"}
+SPECIAL_WARNING_ZH = (
+    "根据《证券期货投资者适当性管理办法》，本公司经评估认为，您拟购买的上述产品与您的{dimensions}不匹配。"
+    "该产品可能给您造成超出您风险承受能力的损失，包括本金的部分或全部损失。本公司不建议您购买该产品。"
+    "如您坚持购买，请仔细阅读本警示书，确认已充分了解该产品的风险并自愿承担由此产生的一切后果；"
+    "本公司的销售行为不构成对产品收益的任何保证。"
+)
+CLIENT_CONFIRMATION_ZH = (
+    "本人已认真阅读并充分理解本特别风险警示书的全部内容，知悉所购买产品与本人的{dimensions}不匹配，"
+    "经审慎考虑，本人坚持购买该产品，并自愿承担由此产生的全部风险和损失。"
+)
+
+
+def _staff_name(user) -> str:
+    if user is None:
+        return "系统"
+    profile = getattr(user, "staff", None)
+    return getattr(profile, "full_name", "") or user.username
+
+
+def _client_signature(client: Client) -> str:
+    return "客户签章（加盖公章并由经办人签字）" if client.kind == ClientKind.INSTITUTION else "客户签名"
+
+
+def _client_block(client: Client) -> dict:
+    from accounts.masking import mask_id_number
+
+    return {
+        "client_no": client.client_no,
+        "name": client.name,
+        "id_type": client.get_id_type_display(),
+        "id_number": mask_id_number(client.id_number),
+    }
+
+
+def assessment_result_data(assessment: Assessment) -> dict:
+    """Everything the result PDF shows, as plain JSON: the stored data re-renders the same PDF."""
+    client = assessment.client
+    questions = Question.objects.filter(questionnaire_id=assessment.questionnaire_id).order_by("order")
+    options = {
+        (o.question_id, o.code): o
+        for o in Option.objects.filter(question__questionnaire_id=assessment.questionnaire_id)
+    }
+    answers = []
+    for q in questions:
+        picked = [options[(q.pk, code)] for code in assessment.answers.get(q.code, [])]
+        answers.append(
+            {
+                "order": q.order,
+                "question": q.text_zh,
+                "options": [f"{o.code}. {o.text_zh}" for o in picked],
+                "score": max((o.score for o in picked), default=0),
+            }
+        )
+    return {
+        "title": "投资者风险承受能力评估结果确认书",
+        "branch_name": client.branch.name if client.branch_id else "",
+        "document_ref": f"SA-{assessment.pk:08d}",
+        "client": _client_block(client),
+        "questionnaire": {
+            "code": assessment.questionnaire_code,
+            "version": assessment.questionnaire_version,
+            "title": assessment.questionnaire.title_zh,
+        },
+        "assessed_at": f"{timezone.localtime(assessment.assessed_at):%Y-%m-%d %H:%M}",
+        "assessed_by": _staff_name(assessment.assessed_by),
+        "answers": answers,
+        "total_score": assessment.total_score,
+        "score_level": assessment.score_level,
+        "risk_level": assessment.risk_level,
+        "risk_level_name": _LEVEL_ZH[assessment.risk_level],
+        "lowest_category": assessment.lowest_category,
+        "lowest_category_reasons": [r["zh"] for r in assessment.lowest_category_reasons],
+        "horizon": _HORIZON_ZH[assessment.horizon],
+        "varieties": [_zh_label(Variety(v).label) for v in assessment.varieties],
+        "valid_until": assessment.valid_until.isoformat(),
+        "signatures": [_client_signature(client), "经办人签名"],
+    }
+
+
+def assessment_result_generate(*, assessment_id: int) -> int:
+    """File the assessment's result PDF in the client's file, once. The assessment row is locked while the
+    PDF is made, so a redelivered or duplicate task waits and then finds it filed. Returns the document id."""
+    from archive.models import DocumentKind
+    from archive.selectors import document_for_related
+    from archive.services import document_generate
+
+    with transaction.atomic():
+        assessment = (
+            Assessment.objects.select_for_update(of=("self",))
+            .select_related("client__branch", "questionnaire", "assessed_by")
+            .get(pk=assessment_id)
+        )
+        existing = document_for_related(kind=DocumentKind.QUESTIONNAIRE_RESULT, related=assessment)
+        if existing is not None:
+            return existing.pk
+        document = document_generate(
+            actor=assessment.assessed_by,
+            client=assessment.client,
+            kind=DocumentKind.QUESTIONNAIRE_RESULT,
+            template_name="suitability/pdf/assessment_result.html",
+            data=assessment_result_data(assessment),
+            related=assessment,
+        )
+        return document.pk
+
+
+def mismatch_warning_data(confirmation: MismatchConfirmation) -> dict:
+    """The special written warning (特别风险警示书) as shown, and the client's confirmation of it."""
+    decision = confirmation.decision
+    client = decision.client
+    product = decision.product_snapshot
+    assessment = decision.inputs.get("assessment") or {}
+    dimensions = [_DIMENSION_ZH[d] for d in decision.dimensions]
+    joined = "、".join(dimensions)
+    warnings = confirmation.warnings_shown
+    return {
+        "title": "特别风险警示书",
+        "branch_name": client.branch.name if client.branch_id else "",
+        "document_ref": f"SW-{decision.pk:08d}",
+        "client": _client_block(client),
+        "product": {
+            "code": product.get("code") or "—",
+            "name": product.get("name") or "—",
+            "risk": f"{product['risk']} {_RISK_ZH[product['risk']]}",
+            "horizon": _HORIZON_ZH[product["horizon"]],
+            "variety": _zh_label(Variety(product["variety"]).label),
+        },
+        "profile": {
+            "risk_level": f"{assessment['risk_level']} {_LEVEL_ZH[assessment['risk_level']]}" if assessment else "—",
+            "horizon": _HORIZON_ZH[assessment["horizon"]] if assessment else "—",
+            "varieties": "、".join(_zh_label(Variety(v).label) for v in assessment.get("varieties", [])) or "—",
+            "valid_until": assessment.get("valid_until", "—"),
+        },
+        "mismatches": [
+            {"dimension": _DIMENSION_ZH.get(r["code"], r["code"]), "reason": r["zh"]}
+            for r in decision.reasons
+            if r["code"] in _DIMENSION_ZH
+        ],
+        "warning_text": SPECIAL_WARNING_ZH.format(dimensions=joined),
+        "warnings": [w["zh"] for w in warnings if w["code"] != "enhanced_care"],
+        "enhanced_care": [w["zh"] for w in warnings if w["code"] == "enhanced_care"],
+        "decision": {
+            "id": decision.pk,
+            "rule_version": decision.rule_version,
+            "at": f"{timezone.localtime(decision.created_at):%Y-%m-%d %H:%M:%S}",
+        },
+        "confirmation": {
+            "at": f"{timezone.localtime(confirmation.confirmed_at):%Y-%m-%d %H:%M:%S}",
+            "staff": _staff_name(confirmation.staff),
+            "staff_username": confirmation.staff.username,
+            "channel": _CHANNEL_ZH.get(confirmation.channel, confirmation.channel),
+            "text": CLIENT_CONFIRMATION_ZH.format(dimensions=joined),
+        },
+        "signatures": [_client_signature(client), "经办人签名"],
+    }
+
+
+def mismatch_warning_generate(*, confirmation_id: int) -> int:
+    """File the signed special warning of a confirmed mismatch in the client's file, once (see above)."""
+    from archive.models import DocumentKind
+    from archive.selectors import document_for_related
+    from archive.services import document_generate
+
+    with transaction.atomic():
+        confirmation = (
+            MismatchConfirmation.objects.select_for_update(of=("self",))
+            .select_related("decision__client__branch", "staff")
+            .get(pk=confirmation_id)
+        )
+        existing = document_for_related(kind=DocumentKind.SUITABILITY_WARNING, related=confirmation)
+        if existing is not None:
+            return existing.pk
+        document = document_generate(
+            actor=confirmation.staff,
+            client=confirmation.decision.client,
+            kind=DocumentKind.SUITABILITY_WARNING,
+            template_name="suitability/pdf/mismatch_warning.html",
+            data=mismatch_warning_data(confirmation),
+            related=confirmation,
+        )
+        return document.pk
+
+
+def suitability_documents_resend(*, older_than: datetime.datetime) -> int:
+    """Re-send PDF generation for assessments and confirmations still without their document (a task lost
+    after commit). Returns how many were sent."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from archive.models import Document, DocumentKind
+
+    from .tasks import assessment_result_generate_task, mismatch_warning_generate_task
+
+    count = 0
+    for model, kind, when, task in (
+        (Assessment, DocumentKind.QUESTIONNAIRE_RESULT, "assessed_at", assessment_result_generate_task),
+        (MismatchConfirmation, DocumentKind.SUITABILITY_WARNING, "confirmed_at", mismatch_warning_generate_task),
+    ):
+        filed = Document.objects.filter(kind=kind, related_type=ContentType.objects.get_for_model(model)).values(
+            "related_id"
+        )
+        for pk in (
+            model.objects.filter(**{f"{when}__lt": older_than}).exclude(pk__in=filed).values_list("pk", flat=True)
+        ):
+            task.delay(pk)
+            count += 1
+    return count

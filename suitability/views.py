@@ -3,13 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.errors import ApplicationError
 from accounts.models import Client, ClientKind
 
 from . import selectors, services
-from .models import Audience, MatchDecision
+from .models import Audience, ConfirmationChannel, InvestorClass, MatchDecision, MatchOutcome
 
 
 @login_required
@@ -18,9 +20,11 @@ def suitability_card(request, client_id: int):
     client = get_object_or_404(Client, pk=client_id)
     context = {
         "client": client,
-        "investor_class": selectors.investor_class_current(client_id=client.pk),
+        "investor_class_label": InvestorClass(selectors.investor_class_current(client_id=client.pk)).label,
         "assessments": selectors.assessments_for_client(client_id=client.pk)[:20],
-        "decisions": MatchDecision.objects.filter(client=client).order_by("-created_at")[:10],
+        "decisions": MatchDecision.objects.filter(client=client)
+        .select_related("confirmation__staff")
+        .order_by("-created_at", "-id")[:10],
     }
     return render(request, "suitability/card.html", context)
 
@@ -40,11 +44,14 @@ def assessment_form(request, client_id: int):
             if picked:
                 answers[q.code] = picked if q.multi_select else picked[0]
         chosen = {k: (v if isinstance(v, list) else [v]) for k, v in answers.items()}
+        # A missing or garbled hidden field means the form on screen: the current questionnaire (not a 500).
+        posted_id = request.POST.get("questionnaire_id", "")
+        questionnaire_id = int(posted_id) if posted_id.isdigit() else questionnaire.pk
         try:
             assessment = services.assessment_submit(
                 actor=request.user,
                 client=client,
-                questionnaire_id=int(request.POST["questionnaire_id"]),
+                questionnaire_id=questionnaire_id,
                 answers=answers,
             )
         except ApplicationError as exc:
@@ -82,5 +89,31 @@ def match_check(request):
     return render(
         request,
         "suitability/match.html",
-        {"decision": decision, "products": selectors.products_list().filter(active=True)},
+        {
+            "decision": decision,
+            "products": selectors.products_list().filter(active=True),
+            "client_no": request.POST.get("client_no") or request.GET.get("client_no", ""),
+            "channels": ConfirmationChannel.choices,
+            "can_confirm": decision is not None
+            and decision.outcome == MatchOutcome.MISMATCH
+            and request.user.has_perm("suitability.add_mismatchconfirmation"),
+        },
     )
+
+
+@require_POST
+@login_required
+@permission_required("suitability.add_mismatchconfirmation", raise_exception=True)
+def mismatch_confirm(request, decision_id: int):
+    """The client has read and signed the special written warning: record it; the sale may go ahead."""
+    decision = get_object_or_404(MatchDecision.objects.select_related("client"), pk=decision_id)
+    channel = request.POST.get("channel", "")
+    if channel not in ConfirmationChannel.values or request.POST.get("client_signed") != "on":
+        messages.error(request, _("请选择确认渠道，并确认客户已阅读并签署特别风险警示书。"))
+        return redirect(f"{reverse('suitability-match')}?client_no={decision.client.client_no}")
+    services.mismatch_confirm(actor=request.user, decision_id=decision.pk, channel=channel)
+    messages.success(
+        request,
+        _("已记录客户对特别风险警示的确认（匹配记录 #%(id)s），警示书将存入客户档案。") % {"id": decision.pk},
+    )
+    return redirect("suitability-card", client_id=decision.client_id)

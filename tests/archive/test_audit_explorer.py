@@ -60,26 +60,66 @@ def test_client_timeline_shows_each_change_with_diff_reason_and_user(officer_web
     assert "front.pdf" in html
 
 
-def test_personal_data_is_masked_unless_revealed_by_a_permitted_user(officer_web, zhang):
+def test_personal_data_is_masked_and_a_get_cannot_reveal_it(officer_web, zhang):
+    from accounts.models import PiiReveal
+
     masked = officer_web.get(reverse("audit-client", args=[zhang.pk])).content.decode()
     assert "138****5678" in masked and "1101**********002X" in masked
     assert "13812345678" not in masked and "11010519491231002X" not in masked
+    assert 'data-testid="reveal"' in masked  # the explicit action is offered
 
-    revealed = officer_web.get(reverse("audit-client", args=[zhang.pk]), {"reveal": "on"}).content.decode()
-    assert "+8613812345678" in revealed and "11010519491231002X" in revealed
+    old_style = officer_web.get(reverse("audit-client", args=[zhang.pk]), {"reveal": "on"}).content.decode()
+
+    assert "13812345678" not in old_style and "11010519491231002X" not in old_style
+    assert not PiiReveal.objects.exists()
 
 
-def test_reveal_is_ignored_without_the_permission(client, make_staff, zhang):
+def test_revealing_is_a_post_that_lands_in_the_pii_reveal_log(officer_web, compliance, zhang):
+    from accounts.models import PiiField, PiiReveal
+
+    url = reverse("audit-client", args=[zhang.pk]) + "?change_type=%2B"
+    response = officer_web.post(url, REMOTE_ADDR="10.1.2.3")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    assert "+8613812345678" in html and 'data-testid="revealed"' in html
+    assert _rows(html) == 2 and 'data-change="~"' not in html  # the query string's filters still apply
+    rows = PiiReveal.objects.filter(client=zhang).order_by("field")
+    assert sorted(r.field for r in rows) == sorted(PiiField.values)
+    assert {(r.actor, r.ip, r.granted, r.reason) for r in rows} == {
+        (compliance, "10.1.2.3", True, "审计查询：客户历史记录")
+    }
+
+
+def test_reveal_is_refused_and_logged_without_the_permission(client, make_staff, zhang):
     from django.contrib.auth.models import Permission
+
+    from accounts.models import PiiReveal
 
     auditor = make_staff(Role.WITNESS)  # a role without accounts.reveal_personal_data
     assert not auditor.has_perm("accounts.reveal_personal_data")
     auditor.user_permissions.add(Permission.objects.get(codename="view_audit"))
     client.force_login(auditor)
 
-    html = client.get(reverse("audit-client", args=[zhang.pk]), {"reveal": "on"}).content.decode()
+    page = client.get(reverse("audit-client", args=[zhang.pk])).content.decode()
+    response = client.post(reverse("audit-client", args=[zhang.pk]))
 
-    assert "138****5678" in html and "13812345678" not in html
+    assert 'data-testid="reveal"' not in page
+    assert response.status_code == 403
+    assert "13812345678" not in response.content.decode()
+    refused = PiiReveal.objects.get()
+    assert (refused.actor, refused.granted) == (auditor, False)
+
+
+def test_staff_and_model_timelines_never_reveal(officer_web, clerk, zhang):
+    from accounts.models import PiiReveal
+
+    for url in (reverse("audit-staff", args=[clerk.pk]), reverse("audit-model", args=["accounts.Client"])):
+        html = officer_web.get(url, {"reveal": "on"}).content.decode()
+        assert "13812345678" not in html and 'data-testid="reveal"' not in html
+        assert officer_web.post(url).status_code == 405
+    assert not PiiReveal.objects.exists()
 
 
 def test_filters_by_change_type_and_date(officer_web, zhang):
@@ -160,3 +200,9 @@ def test_chain_page_reports_ok_then_the_altered_row(officer_web, zhang):
 
     assert 'data-testid="chain-broken"' in html
     assert "accounts.HistoricalClient" in html and f"<td>{victim.history_id}</td>" in html
+
+
+def test_the_compliance_workbench_links_audit_chain_and_client_search(officer_web):
+    html = officer_web.get(reverse("home")).content.decode()
+    for url in (reverse("audit-index"), reverse("audit-chain"), reverse("archive-client-search")):
+        assert f'href="{url}"' in html

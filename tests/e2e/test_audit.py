@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.audit import audited_save
-from accounts.models import Branch
+from accounts.models import Branch, PiiField, PiiReveal
 from accounts.roles import Role
 from accounts.services import client_register
 from archive.services import document_store
@@ -41,6 +41,12 @@ def test_compliance_reads_the_timeline_checks_the_chain_and_exports(page, make_s
     login(page, "officer1")
     page.wait_for_url("**/")
 
+    # from the workbench: the compliance panel links the audit explorer, the chain check and client search
+    for name in ("审计查询", "防篡改校验", "客户档案查询"):
+        assert page.get_by_role("link", name=name).is_visible()
+    screenshot("workbench-compliance")
+    page.get_by_role("link", name="审计查询").click()
+    page.wait_for_url("**/archive/audit/")
     page.goto(f"/archive/audit/?q={zhang.client_no}")
     page.get_by_role("link", name=f"{zhang.client_no} 张三").click()
     rows = page.locator("#audit-entries > tbody > tr")
@@ -52,6 +58,20 @@ def test_compliance_reads_the_timeline_checks_the_chain_and_exports(page, make_s
     page.get_by_label("变更类型").select_option("~")
     page.get_by_role("button", name="筛选").click()
     assert rows.count() == 1
+
+    # revealing personal data is an explicit, logged action (a POST through accounts' reveal service)
+    page.get_by_label("变更类型").select_option("+")
+    page.get_by_role("button", name="筛选").click()
+    page.get_by_test_id("reveal").click()
+    page.get_by_test_id("revealed").wait_for()
+    assert "+8613812345678" in page.content()
+    assert rows.count() == 2  # the filter survived the reveal
+    screenshot("audit-client-revealed")
+    assert PiiReveal.objects.filter(client=zhang, actor__username="officer1", granted=True).count() == len(
+        PiiField.values
+    )
+    page.get_by_role("link", name="隐藏个人信息").click()
+    assert "138****5678" in page.content() and "+8613812345678" not in page.content()
 
     page.goto("/archive/audit/chain/")
     assert page.get_by_test_id("chain-ok").is_visible()
