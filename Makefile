@@ -23,6 +23,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py tiering_demo_data --clients 300 --if-empty
 	$(PY) manage.py demo_seed
 	@echo "Web: http://$(HOST):$(PORT)/   API docs: http://$(HOST):$(PORT)/api/docs/   (Ctrl-C stops everything)"
 	$(PY) manage.py run_embedded $(HOST):$(PORT)

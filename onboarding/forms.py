@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ClientKind, IdTypeChoices
 from accounts.roles import Role
 
-from .models import ApplicationStatus, Channel, DisclosureKind
+from .models import AgentRelationship, ApplicationStatus, Channel, DisclosureKind
 
 User = get_user_model()
 
@@ -19,11 +19,7 @@ BANKS = [
     ("BOCOM", _("交通银行")),
     ("CMB", _("招商银行")),
 ]
-AGENT_RELATIONSHIPS = [
-    ("authorised", _("受托代理人（经公证授权）")),
-    ("guardian", _("监护人（未成年客户）")),
-    ("staff", _("机构授权经办人")),
-]
+AGENT_RELATIONSHIPS = AgentRelationship.choices
 ID_TYPES = [("", "———"), *IdTypeChoices.choices]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -40,6 +40,12 @@ IN_PROGRESS_STATUSES = [*OPEN_STATUSES, ApplicationStatus.ACCOUNTS_OPENED, Appli
 CLOSED_STATUSES = [ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN]
 
 
+class AgentRelationship(models.TextChoices):
+    AUTHORISED = "authorised", _("受托代理人（经公证授权）")
+    GUARDIAN = "guardian", _("监护人（未成年客户）")
+    STAFF = "staff", _("机构授权经办人")
+
+
 class DisclosureKind(models.TextChoices):
     RISK_DISCLOSURE = "risk_disclosure", _("风险揭示书")
     AGREEMENT = "agreement", _("开户协议")
@@ -85,7 +91,7 @@ class Application(models.Model):
     agent_name = models.CharField(_("代理人姓名"), max_length=50, blank=True)
     agent_id_type = models.CharField(_("代理人证件类型"), max_length=20, choices=IdTypeChoices.choices, blank=True)
     agent_id_number = EncryptedTextField(_("代理人证件号码"), blank=True)
-    agent_relationship = models.CharField(_("与客户关系"), max_length=20, blank=True)  # e.g. guardian
+    agent_relationship = models.CharField(_("与客户关系"), max_length=20, blank=True, choices=AgentRelationship.choices)
 
     # Witnessed opening (art. 17)
     witness = models.ForeignKey(

@@ -150,3 +150,28 @@ def application_steps(app: Application, *, documents_complete: bool) -> list[Ste
                 state = "todo"
         steps.append(Step(code, str(STEP_LABELS[code]), "blocked" if closed and state != "done" else state))
     return steps
+
+
+def client_overview(*, client_id: int) -> dict:
+    """Everything the client page shows, in a fixed number of queries: the client, its accounts, its
+    applications, its suitability standing and the latest changes to its record."""
+    from django.utils import timezone
+
+    from accounts.models import Client, DepositoryBinding, FundAccount, SecuritiesAccount
+    from suitability.selectors import assessment_current, investor_class_current
+
+    client = Client.objects.select_related("branch").get(pk=client_id)
+    assessment = assessment_current(client_id=client.pk)
+    return {
+        "client": client,
+        "fund_accounts": list(FundAccount.objects.filter(client=client).order_by("pk")),
+        "securities_accounts": list(SecuritiesAccount.objects.filter(client=client).order_by("market")),
+        "depository": list(DepositoryBinding.objects.filter(client=client).order_by("pk")),
+        "applications": list(
+            Application.objects.filter(client=client).select_related("created_by__staff").order_by("-created_at")
+        ),
+        "assessment": assessment,
+        "assessment_expired": bool(assessment and assessment.valid_until < timezone.localdate()),
+        "investor_class": investor_class_current(client_id=client.pk),
+        "changes": list(client.history.select_related("history_user__staff").order_by("-history_date")[:20]),
+    }

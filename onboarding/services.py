@@ -279,10 +279,11 @@ def application_identity_verify(*, actor, application_id: int, photo: bytes | No
         app = _locked(application_id)
         _expect(app, [S.DRAFT], "身份核查 identity check")
         for subject, answer in answers:
-            IdentityCheck.objects.create(
+            check = IdentityCheck(
                 application=app, subject=subject, result=answer.result, photo_similarity=answer.photo_similarity,
                 reference=answer.reference, checked_by=actor,
             )  # fmt: skip
+            audited_save(check, actor=actor, reason=f"identity check ({subject})")
         failed = [(s, a) for s, a in answers if a.result != IdentityCheckResult.MATCH]
         if failed:
             subject, answer = failed[0]

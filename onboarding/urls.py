@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.application_list, name="onboarding-list"),
     path("new/", views.application_new, name="onboarding-new"),
     path("queue/", views.review_queue, name="onboarding-queue"),
+    path("clients/<int:client_id>/", views.client_overview, name="client-overview"),
     path("<int:application_id>/", views.application_wizard, name="onboarding-wizard"),
     path("<int:application_id>/identity-check", views.identity_check, name="onboarding-identity-check"),
     path("<int:application_id>/disclose", views.disclose, name="onboarding-disclose"),

@@ -267,3 +267,27 @@ def review_queue(request):
     """复核队列: submitted applications entered by someone else, oldest first."""
     page = Paginator(selectors.applications_for_review(user=request.user), 25).get_page(request.GET.get("page"))
     return render(request, "onboarding/queue.html", {"page": page})
+
+
+@login_required
+@permission_required("accounts.view_client", raise_exception=True)
+def client_overview(request, client_id: int):
+    """The client page: masked profile, accounts and their status, suitability, applications, history."""
+    from suitability.models import InvestorClass
+
+    data = selectors.client_overview(client_id=client_id)
+    changes = []
+    for record in data["changes"]:
+        previous = record.prev_record
+        fields = [c.field for c in record.diff_against(previous).changes] if previous else []
+        changes.append({"record": record, "fields": [str(record._meta.get_field(f).verbose_name) for f in fields]})
+    return render(
+        request,
+        "onboarding/client_overview.html",
+        {
+            **data,
+            "profile": client_display(data["client"], request.user),
+            "investor_class_label": InvestorClass(data["investor_class"]).label,
+            "change_rows": changes,
+        },
+    )

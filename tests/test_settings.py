@@ -126,3 +126,49 @@ def test_healthz_reports_an_unreachable_broker(client, settings, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"] == "unreachable"
+
+
+def test_a_bucket_switches_documents_to_object_storage_that_never_overwrites():
+    probe = (
+        "import json, django; django.setup(); from django.conf import settings as s;"
+        "from django.core.files.storage import storages; d = storages['default'];"
+        "print(json.dumps({'cls': type(d).__name__, 'overwrite': d.file_overwrite, 'bucket': d.bucket_name,"
+        " 'endpoint': d.endpoint_url, 'acl': d.default_acl}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=_clean_env(
+            DJANGO_SETTINGS_MODULE="config.settings.base",
+            ARCHIVE_S3_BUCKET="kaihu-archive",
+            ARCHIVE_S3_ENDPOINT_URL="http://127.0.0.1:9000",
+            ARCHIVE_S3_ACCESS_KEY_ID="key",
+            ARCHIVE_S3_SECRET_ACCESS_KEY="secret",
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {
+        "cls": "S3Storage",
+        "overwrite": False,
+        "bucket": "kaihu-archive",
+        "endpoint": "http://127.0.0.1:9000",
+        "acl": "private",
+    }
+
+
+def test_no_bucket_means_the_local_filesystem():
+    probe = (
+        "import django; django.setup(); from django.core.files.storage import storages;"
+        "print(type(storages['default']).__name__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=_clean_env(DJANGO_SETTINGS_MODULE="config.settings.base"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "FileSystemStorage"

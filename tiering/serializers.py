@@ -21,9 +21,9 @@ class TierRuleSerializer(serializers.ModelSerializer):
 
 class TierPolicySerializer(serializers.ModelSerializer):
     rules = TierRuleSerializer(many=True, read_only=True)
-    created_by = serializers.StringRelatedField()
-    proposed_by = serializers.StringRelatedField()
-    activated_by = serializers.StringRelatedField()
+    created_by = serializers.StringRelatedField(allow_null=True)
+    proposed_by = serializers.StringRelatedField(allow_null=True)
+    activated_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = TierPolicy
@@ -55,7 +55,7 @@ class TierChangeSerializer(serializers.ModelSerializer):
 
 class TierOverrideSerializer(serializers.ModelSerializer):
     requested_by = serializers.StringRelatedField()
-    decided_by = serializers.StringRelatedField()
+    decided_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = TierOverride

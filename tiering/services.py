@@ -229,7 +229,7 @@ SELECT c.client_id, c.computed_tier, COALESCE(o.tier, c.computed_tier) AS tier,
        CASE WHEN o.client_id IS NULL THEN c.computed_reason ELSE LEFT(%s || o.reason, 300) END AS reason,
        (o.client_id IS NOT NULL) AS overridden
 FROM computed c LEFT JOIN overrides o ON o.client_id = c.client_id
-"""  # noqa: S608  (only validated metric names are spliced in; every value is a parameter)
+"""  # noqa: S608  # nosec B608  # only validated metric names are spliced in; every value is a parameter
     params = [
         as_of,
         ClientStatus.CLOSED,
@@ -391,7 +391,7 @@ def policy_what_if(*, actor, policy_id: int, as_of: datetime.date | None = None,
             SELECT w.tier, ct.tier, count(*)
             FROM ({sql}) w LEFT JOIN tiering_clienttier ct ON ct.client_id = w.client_id
             GROUP BY w.tier, ct.tier
-            """,  # noqa: S608
+            """,  # noqa: S608  # nosec B608  # splices tier_calc_sql output (validated rules); values are parameters
             params,
         )
         rows = cur.fetchall()
@@ -403,7 +403,7 @@ def policy_what_if(*, actor, policy_id: int, as_of: datetime.date | None = None,
             WHERE ct.tier <> w.tier
             ORDER BY {rank.format(col="w.tier")} - {rank.format(col="ct.tier")}, c.client_no
             LIMIT %s
-            """,  # noqa: S608
+            """,  # noqa: S608  # nosec B608  # splices tier_calc_sql output (validated rules); values are parameters
             [*params, sample],
         )
         movers = [

@@ -168,6 +168,8 @@ def policy_action(request, policy_id: int, action: str):
             messages.success(request, _("已创建草稿第 %(v)s 版。") % {"v": policy.version})
             return redirect("tiering-policy", policy_id=policy.pk)
     except ApplicationError as exc:
+        if exc.code == "permission_denied":  # a refusal is a 403 page, not a redirect with a message
+            raise
         messages.error(request, exc.message)
     return redirect("tiering-policy", policy_id=policy_id)
 

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.DenialLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -160,8 +161,28 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Client-file documents: the local filesystem by default, S3-compatible object storage when
+# ARCHIVE_S3_BUCKET is set (django-storages). Names are never reused: a file is written once.
+ARCHIVE_S3_BUCKET = env.str("ARCHIVE_S3_BUCKET", default="")
+if ARCHIVE_S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ARCHIVE_S3_BUCKET,
+            "endpoint_url": env.str("ARCHIVE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ARCHIVE_S3_REGION", default="") or None,
+            "access_key": env_secret("ARCHIVE_S3_ACCESS_KEY_ID"),
+            "secret_key": env_secret("ARCHIVE_S3_SECRET_ACCESS_KEY"),
+            "file_overwrite": False,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "location": env.str("ARCHIVE_S3_PREFIX", default=""),
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
@@ -207,6 +228,8 @@ SPECTACULAR_SETTINGS = {
         "CallbackReasonEnum": "callbacks.models.CallbackReason",
         "CallbackAttemptChannelEnum": "callbacks.models.AttemptChannel",
         "CallbackAttemptOutcomeEnum": "callbacks.models.AttemptOutcome",
+        "ChangeKindEnum": "accounts.models.ChangeKind",
+        "ChangeStatusEnum": "accounts.models.ChangeStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -249,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "accounts.tasks.worker_heartbeat_record", "schedule": 60.0},
     "callback-tasks-sweep": {"task": "callbacks.tasks.callback_tasks_sweep_task", "schedule": 60.0},
     "callback-deadlines-enforce": {"task": "callbacks.tasks.callback_deadlines_enforce_task", "schedule": 300.0},
+    # Suitability (SPEC §5): re-send result / warning PDFs whose task was lost after commit.
+    "suitability-documents-resend": {"task": "suitability.tasks.suitability_documents_resend_task", "schedule": 300.0},
+    # Client data changes (SPEC §4): resend lost CSDC workflows; file confirmation slips.
+    "change-requests-sweep": {"task": "accounts.tasks.change_requests_sweep_task", "schedule": 60.0},
+    "change-slips-generate": {"task": "archive.tasks.change_slips_generate_task", "schedule": 30.0},
     # Tiering (SPEC §7): re-tier the whole client base every night after the metrics import.
     "tier-recompute-nightly": {
         "task": "tiering.tasks.tier_recompute_nightly",
@@ -263,6 +291,13 @@ CALLBACK_MIN_GAP_HOURS = env.int("CALLBACK_MIN_GAP_HOURS", default=2)
 CALLBACK_EXPIRY_WORKDAYS = env.int("CALLBACK_EXPIRY_WORKDAYS", default=10)
 CALLBACK_REMINDER_MINUTES = env.int("CALLBACK_REMINDER_MINUTES", default=60)
 CALLBACK_SYSTEM_USERNAME = env.str("CALLBACK_SYSTEM_USERNAME", default="system-callbacks")
+
+# Client data changes (SPEC §4): CSDC sync retries (exponential backoff from the base), when the sweeper
+# resends a request not processed, and whether an applied key-data change creates a callback task.
+CHANGE_SYNC_MAX_RETRIES = env.int("CHANGE_SYNC_MAX_RETRIES", default=6)
+CHANGE_SYNC_BACKOFF_SECONDS = env.float("CHANGE_SYNC_BACKOFF_SECONDS", default=10.0)
+CHANGE_SYNC_RESEND_AFTER_SECONDS = env.int("CHANGE_SYNC_RESEND_AFTER_SECONDS", default=300)
+KEY_CHANGE_CALLBACK = env.bool("KEY_CHANGE_CALLBACK", default=True)
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ from accounts.roles import Role
 from onboarding import services as onboarding_services
 from tests.onboarding.test_services import _counter_app, _whole_journey
 
-AGENT = {"name": "赵父", "id_type": "resident_id", "id_number": "360426199101010071", "relationship": "parent"}
+AGENT = {"name": "赵父", "id_type": "resident_id", "id_number": "360426199101010071", "relationship": "authorised"}
 
 
 @pytest.fixture(autouse=True)

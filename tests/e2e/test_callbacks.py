@@ -12,7 +12,7 @@ from tests.onboarding.conftest import person
 from tests.onboarding.test_services import _whole_journey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-AGENT = {"name": "赵父", "id_type": "resident_id", "id_number": "360426199101010071", "relationship": "parent"}
+AGENT = {"name": "赵父", "id_type": "resident_id", "id_number": "360426199101010071", "relationship": "authorised"}
 
 
 @pytest.fixture(autouse=True)

@@ -62,7 +62,7 @@ def test_individual_at_the_counter_goes_through_every_stage(clerk, reviewer):
 
 
 def test_individual_through_a_notarised_agent(clerk, reviewer):
-    agent = {"name": "赵父", "id_type": "resident_id", "id_number": "360426199101010071", "relationship": "parent"}
+    agent = {"name": "赵父", "id_type": "resident_id", "id_number": "360426199101010071", "relationship": "authorised"}
     app = svc.application_create(actor=clerk, channel="counter", client=person(), agent=agent, bank_code="ICBC",
                                  bank_account="6222020000000000001")  # fmt: skip
 
@@ -73,7 +73,7 @@ def test_individual_through_a_notarised_agent(clerk, reviewer):
 
 
 def test_missing_notarised_power_of_attorney_blocks_submission(clerk):
-    agent = {"name": "赵父", "id_type": "resident_id", "id_number": "360426199101010071", "relationship": "parent"}
+    agent = {"name": "赵父", "id_type": "resident_id", "id_number": "360426199101010071", "relationship": "authorised"}
     app = svc.application_create(actor=clerk, channel="counter", client=person(), agent=agent)
     _through_assessment(clerk, app)
     file_documents(clerk, app, skip=("notarised_poa",))

@@ -80,3 +80,31 @@ def test_list_filters_and_reviewer_queue_and_workbench(client, clerk, reviewer):
     assert f"#{app.pk}" in queue
     home = client.get(reverse("home")).content.decode()
     assert reverse("onboarding-queue") in home
+
+
+def test_client_page_shows_masked_profile_accounts_and_suitability(client, clerk, reviewer):
+    from tests.onboarding.test_services import _counter_app, _whole_journey
+
+    app = _whole_journey(clerk, reviewer, _counter_app(clerk))
+    client.force_login(clerk)
+
+    response = client.get(f"/onboarding/clients/{app.client_id}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert app.client.id_number not in html  # masked
+    assert app.client.id_number[:4] + "**********" + app.client.id_number[-4:] in html
+    fund = app.client.fund_accounts.get()
+    assert fund.account_no in html
+    assert html.count("待激活") >= 4  # fund, SH, SZ, depository all pending activation
+    assert "风险承受能力" in html
+    assert f"/onboarding/{app.pk}/" in html
+
+
+def test_client_page_is_refused_to_roles_without_client_access(client, make_staff, clerk):
+    from tests.onboarding.test_services import _counter_app
+
+    app = _counter_app(clerk)
+    client.force_login(make_staff("witness"))
+
+    assert client.get(f"/onboarding/clients/{app.client_id}/").status_code == 403

@@ -14,8 +14,14 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=datetime.date.fromisoformat, default=None)
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument("--no-assessments", action="store_true")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when clients already exist")
 
     def handle(self, *args, **opts):
+        from accounts.models import Client
+
+        if opts["if_empty"] and Client.objects.exists():
+            self.stdout.write("clients exist: no demo data added")
+            return
         result = demo_data_generate(
             clients=opts["clients"],
             seed=opts["seed"],
