@@ -5,6 +5,27 @@ from .audit import audited_save
 from .models import Branch, ChangeRequest, Client, StaffProfile
 
 
+class ReadOnlyMixin:
+    """For records that change only through their stage's services: the admin only reads them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyHistoryAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    """Read-only, with the field history of a model that keeps one."""
+
+
 class AuditedAdmin(SimpleHistoryAdmin):
     """Admin edits are written with the acting user and a reason, like every other write."""
 

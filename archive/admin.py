@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import Document, DocumentAccess
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The client file is written only by services; the admin only reads it."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Document)

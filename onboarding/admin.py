@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import AuditedAdmin
+from accounts.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyHistoryAdmin
 
 from .models import Application, ApplicationEvent, DisclosureDocument
 
@@ -16,23 +16,14 @@ class DisclosureDocumentAdmin(AuditedAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
-    """Read-only: applications move only through the onboarding services."""
+class ApplicationAdmin(ReadOnlyHistoryAdmin):
+    """Applications move only through the onboarding services."""
 
     list_display = ["id", "client", "channel", "status", "created_by", "created_at"]
     list_filter = ["status", "channel"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ApplicationEvent)
-class ApplicationEventAdmin(ApplicationAdmin):
+class ApplicationEventAdmin(ReadOnlyAdmin):
     list_display = ["application", "action", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["action"]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import AuditedAdmin
+from accounts.admin import AuditedAdmin, ReadOnlyHistoryAdmin
 
 from .models import (
     Assessment,
@@ -63,14 +63,8 @@ class ProductAdmin(AuditedAdmin):
     search_fields = ["code", "name"]
 
 
-class ReadOnlyAdmin(AuditedAdmin):
+class ReadOnlyAdmin(ReadOnlyHistoryAdmin):
     """Results of services: visible in the admin, never edited there."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Assessment)

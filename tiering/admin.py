@@ -1,20 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+
 from .models import ClientMetric, ClientTier, TierChange, TierEntitlement, TierOverride, TierPolicy, TierRecompute
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by services only (set-based recompute, imports, reviewed actions)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TierEntitlement)
@@ -23,12 +12,12 @@ class TierEntitlementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TierPolicy)
-class TierPolicyAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class TierPolicyAdmin(ReadOnlyHistoryAdmin):
     list_display = ["version", "status", "created_by", "activated_by", "activated_at"]
 
 
 @admin.register(TierOverride)
-class TierOverrideAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class TierOverrideAdmin(ReadOnlyHistoryAdmin):
     list_display = ["client", "tier", "status", "expires_on", "requested_by", "decided_by"]
     list_select_related = ["client", "requested_by", "decided_by"]
     raw_id_fields = ["client"]
