@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check -q
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt messages bench clean
+.PHONY: run test lint fmt messages bench clean fuzz audit
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,17 @@ test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m bandit -q -r accounts archive callbacks onboarding suitability tiering config -ll
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make fuzz: the schemathesis run with 100 examples per operation and role (make test runs 50).
+fuzz: $(VENV)/.dev
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(PY) -m pytest tests/reliability/test_fuzz.py -q -s
+
+## make audit: known vulnerabilities in the pinned runtime requirements (needs PyPI's JSON API; see
+## docs/reliability.md for the latest result).
+audit: $(VENV)/.dev
+	$(PY) -m pip_audit -r requirements.txt --no-deps --disable-pip
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
@@ -48,6 +58,11 @@ fmt: $(VENV)/.dev
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
 	$(PY) manage.py compilemessages -l en --ignore=.venv
+
+## make bench: the benchmark suite at 1,000,000 clients (own database, gunicorn, Celery worker; up to ~30 min
+## with data generation). BENCH_ARGS=--quick for ~2,000 clients in under 2 minutes. See docs/performance.md.
+bench: $(VENV)/.dev
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* var/test-media

@@ -128,6 +128,8 @@ def change_action(request, request_id: int):
         else:
             messages.error(request, "未知操作。")
     except ApplicationError as exc:
+        if exc.code == "permission_denied":  # a refusal is a 403 page, not a redirect with a message
+            raise
         messages.error(request, exc.message)
     return redirect("change-detail", request_id)
 
