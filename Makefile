@@ -37,9 +37,9 @@ test: $(VENV)/.dev
 	$(PY) -m bandit -q -r accounts archive callbacks onboarding suitability tiering config -ll
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## make fuzz: the schemathesis run with 100 examples per operation and role (make test runs 50).
+## make fuzz: the schemathesis run alone, FUZZ_EXAMPLES per operation and role (default 500; make test runs 100).
 fuzz: $(VENV)/.dev
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(PY) -m pytest tests/reliability/test_fuzz.py -q -s
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(PY) -m pytest tests/reliability/test_fuzz.py -q -s
 
 ## make audit: known vulnerabilities in the pinned runtime requirements (needs PyPI's JSON API; see
 ## docs/reliability.md for the latest result).

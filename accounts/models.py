@@ -140,9 +140,14 @@ class Client(models.Model):
         verbose_name = _("客户 Client")
         verbose_name_plural = _("客户 Clients")
         constraints = [
-            models.UniqueConstraint(fields=["id_type", "id_number_index"], name="client_unique_identity"),
+            # index first: lookups by ID number alone (search, the clients API) use this index too
+            models.UniqueConstraint(fields=["id_number_index", "id_type"], name="client_unique_identity"),
         ]
-        indexes = [models.Index(fields=["name"], name="client_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="client_name_idx"),
+            # name LIKE 'prefix%' (client search) cannot use the collation-ordered index under a non-C collation
+            models.Index(fields=["name"], name="client_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client_no} {self.name}"

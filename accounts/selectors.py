@@ -67,17 +67,39 @@ def client_display(client, user) -> dict:
 
 
 def client_search(*, query: str, limit: int = 50):
-    """Clients by exact ID number (through the blind index: never a LIKE on an encrypted column), exact
-    client number, or name prefix."""
+    """Clients by exact ID number or phone (through the blind indexes: never a LIKE on an encrypted column),
+    exact client number, exact fund account number, or name prefix. Every branch is an index lookup
+    (benchmark 4 of bench/run.py checks the plan at 1,000,000 clients)."""
     from django.db.models import Q
 
     from .crypto import blind_index
-    from .models import Client
+    from .errors import ApplicationError
+    from .models import Client, FundAccount
+    from .services import phone_normalise
 
     query = (query or "").strip()
     if not query:
         return Client.objects.none()
-    condition = Q(id_number_index=blind_index(query)) | Q(client_no=query.upper()) | Q(name__startswith=query)
+    indexes = {blind_index(query), blind_index("".join(query.split()).upper())}
+    if query.lstrip("+").isdigit():
+        try:
+            indexes.add(blind_index(phone_normalise(query)))
+        except ApplicationError:
+            pass
+    # The account's client ids as a literal list, so PostgreSQL can OR primary-key lookups into one bitmap scan
+    # (an IN (subquery) inside an OR would be a filter over every client).
+    by_account = (
+        list(FundAccount.objects.filter(account_no=query).values_list("client_id", flat=True)[:limit])
+        if query.isascii() and query.isalnum()  # account numbers are ASCII letters and digits: skip for names
+        else []
+    )
+    condition = (
+        Q(id_number_index__in=indexes)
+        | Q(phone_index__in=indexes)
+        | Q(client_no=query.upper())
+        | Q(name__startswith=query)
+        | Q(pk__in=by_account)
+    )
     return Client.objects.filter(condition).select_related("branch").order_by("name", "pk")[:limit]
 
 

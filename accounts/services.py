@@ -155,7 +155,7 @@ def client_register(
     if id_valid_until is not None and id_valid_until < today:
         raise ApplicationError(AccountsError.ID_EXPIRED, fields={"id_valid_until": [str(id_valid_until)]})
     index = blind_index(number)
-    existing = Client.objects.select_for_update().filter(id_type=id_type, id_number_index=index).first()
+    existing = Client.objects.select_for_update(no_key=True).filter(id_type=id_type, id_number_index=index).first()
     if existing is not None:
         return existing, False
     if kind == ClientKind.INDIVIDUAL and id_type in (IdType.RESIDENT_ID, IdType.HMT_RESIDENCE):
@@ -178,12 +178,19 @@ def client_register(
         address=address,
         **facts,
     )
-    try:
-        with transaction.atomic():
-            audited_save(client, actor=actor, reason="client registered")
-    except IntegrityError:  # the same person registered concurrently: use theirs
-        return Client.objects.get(id_type=id_type, id_number_index=index), False
-    return client, True
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                audited_save(client, actor=actor, reason="client registered")
+            return client, True
+        except IntegrityError:
+            theirs = Client.objects.filter(id_type=id_type, id_number_index=index).first()
+            if theirs is not None:  # the same person registered concurrently: use theirs
+                return theirs, False
+            if attempt == 4:
+                raise
+            client.client_no = _client_no_next()  # a clash of the random client number: draw another
+    raise AssertionError("unreachable")
 
 
 def phone_normalise(phone: str, *, field: str = "phone") -> str:
@@ -252,7 +259,7 @@ def accounts_open(
     """Create the fund account, the SH/SZ securities accounts and the depository binding, all pending
     activation, in one transaction (art. 10). Every account carries the client's name and ID (art. 9)."""
     require_perm(actor, "accounts.add_fundaccount")
-    client = Client.objects.select_for_update().get(pk=client_id)
+    client = Client.objects.select_for_update(no_key=True).get(pk=client_id)
     if client.fund_accounts.exists():
         raise ApplicationError(AccountsError.ACCOUNTS_ALREADY_OPEN, client_no=client.client_no)
     holder = {
@@ -308,7 +315,7 @@ def accounts_activate(*, actor, client_id: int, reason: str) -> int:
     from django.utils import timezone
 
     require_perm(actor, "accounts.activate_accounts")
-    client = Client.objects.select_for_update().get(pk=client_id)
+    client = Client.objects.select_for_update(no_key=True).get(pk=client_id)
     accounts_consistency_check(client)
     now = timezone.now()
     activated = 0
@@ -493,7 +500,7 @@ def change_request_create(
         targets.add(SyncTarget.CSDC)
     identity_result, identity_reference = _change_identity_verify(client, new, key=kind == ChangeKind.KEY)
     with transaction.atomic():
-        client = Client.objects.select_for_update().get(pk=client_id)
+        client = Client.objects.select_for_update(no_key=True).get(pk=client_id)
         if client.version != client_version:
             raise ApplicationError(ChangeError.CLIENT_CHANGED, current=client.version, seen=client_version)
         unfinished = client.change_requests.filter(status__in=OPEN_CHANGE_STATUSES).first()
@@ -604,7 +611,7 @@ def change_request_review(*, actor, request_id: int, approve: bool, reason: str 
             raise ApplicationError(ChangeError.REASON_REQUIRED, fields={"reason": ["required"]})
         _change_move(req, ChangeStatus.REJECTED, actor=actor, action="rejected", reason=reason)
         return req
-    client = Client.objects.select_for_update().get(pk=req.client_id)
+    client = Client.objects.select_for_update(no_key=True).get(pk=req.client_id)
     if client.version != req.client_version:
         raise ApplicationError(ChangeError.CLIENT_CHANGED, current=client.version, seen=req.client_version)
     _change_move(req, ChangeStatus.APPROVED, actor=actor, action="approved", reason=reason)
@@ -665,7 +672,7 @@ def change_request_sync(*, request_id: int) -> str:
             req = _change_locked(request_id)
             if req.status != ChangeStatus.SYNCING:
                 return req.status
-            client = Client.objects.select_for_update().get(pk=req.client_id)
+            client = Client.objects.select_for_update(no_key=True).get(pk=req.client_id)
             _change_apply(req, client, actor=req.reviewed_by, to=ChangeStatus.APPLIED_LOCAL,
                           reason="中国结算无该客户一码通信息，变更仅在本公司生效，未发送中国结算")  # fmt: skip
         return ChangeStatus.APPLIED_LOCAL
@@ -710,7 +717,7 @@ def change_request_sync(*, request_id: int) -> str:
             req = _change_locked(request_id)
             if req.status != ChangeStatus.SYNCING:
                 return req.status
-            client = Client.objects.select_for_update().get(pk=req.client_id)
+            client = Client.objects.select_for_update(no_key=True).get(pk=req.client_id)
             _change_apply(req, client, actor=req.reviewed_by, to=ChangeStatus.APPLIED,
                           reason="中国结算变更成功，已同步本公司客户资料及全部账户")  # fmt: skip
     except ApplicationError as exc:

@@ -115,6 +115,47 @@ def orm_loop(limit: int) -> None:
             current.save(update_fields=["tier"])
 
 
+def measure(*, orm_sample: int = 10_000, movers: float = 0.2) -> dict:
+    """Service vs hand-written statement vs ORM loop on the clients already in the database."""
+    n = Client.objects.count()
+    if not TierPolicy.objects.filter(status=PolicyStatus.ACTIVE, version=1).exists():
+        sys.exit("the bench expects the default policy v1 active")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+    def service_run() -> None:
+        run = services.tier_recompute_request(actor=None, trigger="bench")
+        services.tier_recompute_run(run_id=run.pk)
+
+    service_run()  # every client has a tier from here on; warm the cache
+    moved = scramble(movers)
+    t_service = timed(service_run)
+    scramble(movers)
+    with connection.cursor() as cur:
+        t_hand = timed(lambda: cur.execute(HAND_WRITTEN, {"as_of": timezone.localdate()}))
+        hand_rows = cur.rowcount
+    service_run()  # back to the true tiers
+    scramble(movers)
+    sample = min(orm_sample, n)
+    with transaction.atomic():
+        t_orm_sample = timed(lambda: orm_loop(sample))
+    t_orm = t_orm_sample * n / sample
+    service_run()
+    return {
+        "clients": n,
+        "movers": moved,
+        "hand_written_moved": hand_rows,
+        "service_s": t_service,
+        "hand_written_s": t_hand,
+        "orm_sample": sample,
+        "orm_sample_s": t_orm_sample,
+        "orm_scaled_s": t_orm,
+        "service_over_hand": t_service / t_hand,
+        "orm_over_service": t_orm / t_service,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=100_000)
@@ -128,41 +169,19 @@ def main() -> None:
         print(f"generating {args.clients - have} demo clients …", flush=True)
         result = demo_data_generate(clients=args.clients - have, with_assessments=False)
         print(f"  demo data: {result}")
-    n = Client.objects.count()
-    if not TierPolicy.objects.filter(status=PolicyStatus.ACTIVE, version=1).exists():
-        sys.exit("the bench expects the default policy v1 active")
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
-
-    def service_run() -> None:
-        run = services.tier_recompute_request(actor=None, trigger="bench")
-        services.tier_recompute_run(run_id=run.pk)
-
-    service_run()  # every client has a tier from here on; warm the cache
-    moved = scramble(args.movers)
-    t_service = timed(service_run)
-    scramble(args.movers)
-    with connection.cursor() as cur:
-        t_hand = timed(lambda: cur.execute(HAND_WRITTEN, {"as_of": timezone.localdate()}))
-        hand_rows = cur.rowcount
-    service_run()  # back to the true tiers
-    scramble(args.movers)
-    sample = min(args.orm_sample, n)
-    with transaction.atomic():
-        t_orm_sample = timed(lambda: orm_loop(sample))
-    t_orm = t_orm_sample * n / sample
-    service_run()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    print(f"clients: {n:,}   movers per run: {moved:,} ({args.movers:.0%}); hand-written statement moved {hand_rows:,}")
-    print(f"service recompute (3 statements + progress):  {t_service:8.2f} s")
-    print(f"one hand-written SQL statement:                {t_hand:8.2f} s")
-    print(f"per-row ORM loop: {sample:,} clients in {t_orm_sample:.2f} s → scaled to {n:,}: {t_orm:8.1f} s")
-    ratio = t_service / t_hand
-    speedup = t_orm / t_service
+    r = measure(orm_sample=args.orm_sample, movers=args.movers)
+    n, sample = r["clients"], r["orm_sample"]
+    print(f"clients: {n:,}   movers per run: {r['movers']:,} ({args.movers:.0%}); "
+          f"hand-written statement moved {r['hand_written_moved']:,}")  # fmt: skip
+    print(f"service recompute (3 statements + progress):  {r['service_s']:8.2f} s")
+    print(f"one hand-written SQL statement:                {r['hand_written_s']:8.2f} s")
+    print(
+        f"per-row ORM loop: {sample:,} clients in {r['orm_sample_s']:.2f} s → scaled to {n:,}: {r['orm_scaled_s']:8.1f} s"
+    )
+    ratio, speedup = r["service_over_hand"], r["orm_over_service"]
     print(f"service / hand-written = {ratio:.2f}  (goal ≤ 1.5: {'pass' if ratio <= 1.5 else 'SHORT'})")
     print(f"ORM loop / service     = {speedup:.1f}×  (goal ≥ 10: {'pass' if speedup >= 10 else 'SHORT'})")
-    print(f"peak RSS of this process: {peak_mb:.0f} MB")
+    print(f"peak RSS of this process: {r['peak_rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

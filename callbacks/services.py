@@ -453,7 +453,7 @@ def callback_record_generate(*, attempt_id: int) -> int | None:
     locked while the PDF is made, so a redelivered or duplicate task waits and then finds it done."""
     with transaction.atomic():
         attempt = (
-            CallbackAttempt.objects.select_for_update(of=("self",))
+            CallbackAttempt.objects.select_for_update(of=("self",), no_key=True)
             .select_related("task__client", "task__application", "agent")
             .get(pk=attempt_id)
         )

@@ -198,7 +198,7 @@ def assessment_submit(*, actor, client: Client, questionnaire_id: int, answers: 
     """Score a client's answers to the current questionnaire and store the result (SPEC §5)."""
     require_perm(actor, "suitability.add_assessment")
     with transaction.atomic():
-        client = Client.objects.select_for_update().get(pk=client.pk)
+        client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
         # Locked so a concurrent publish cannot supersede the version while it is being answered.
         questionnaire = Questionnaire.objects.select_for_update().filter(pk=questionnaire_id).first()
         if questionnaire is None:
@@ -306,7 +306,7 @@ def classification_set(*, actor, client: Client, investor_class: str, basis: str
     """Make `investor_class` the client's current class (e.g. A/B established at opening); history is kept."""
     require_perm(actor, "suitability.add_investorclassification")
     with transaction.atomic():
-        client = Client.objects.select_for_update().get(pk=client.pk)
+        client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
         return _classification_apply(actor=actor, client=client, investor_class=investor_class, basis=basis)
 
 
@@ -649,7 +649,7 @@ def classification_request_create(
     """A clerk enters a client's request to change investor class; a second person reviews it."""
     require_perm(actor, "suitability.add_classificationrequest")
     with transaction.atomic():
-        client = Client.objects.select_for_update().get(pk=client.pk)
+        client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
         from_class = selectors.investor_class_current(client_id=client.pk)
         to_pro = from_class == InvestorClass.ORDINARY and to_class == InvestorClass.PROFESSIONAL_C
         to_ordinary = from_class != InvestorClass.ORDINARY and to_class == InvestorClass.ORDINARY
@@ -798,7 +798,7 @@ def assessment_result_generate(*, assessment_id: int) -> int:
 
     with transaction.atomic():
         assessment = (
-            Assessment.objects.select_for_update(of=("self",))
+            Assessment.objects.select_for_update(of=("self",), no_key=True)
             .select_related("client__branch", "questionnaire", "assessed_by")
             .get(pk=assessment_id)
         )
@@ -875,7 +875,7 @@ def mismatch_warning_generate(*, confirmation_id: int) -> int:
 
     with transaction.atomic():
         confirmation = (
-            MismatchConfirmation.objects.select_for_update(of=("self",))
+            MismatchConfirmation.objects.select_for_update(of=("self",), no_key=True)
             .select_related("decision__client__branch", "staff")
             .get(pk=confirmation_id)
         )

@@ -268,6 +268,9 @@ else:
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Benchmarks only (bench/run.py sets it): bare floor views under /bench/ and a no-op Celery task. Never on otherwise.
+BENCH_FLOOR_VIEWS = env.bool("BENCH_FLOOR_VIEWS", default=False)
+CELERY_IMPORTS = ["bench.floor_tasks"] if BENCH_FLOOR_VIEWS else []
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "accounts.tasks.worker_heartbeat_record", "schedule": 60.0},
     "callback-tasks-sweep": {"task": "callbacks.tasks.callback_tasks_sweep_task", "schedule": 60.0},

@@ -1,7 +1,7 @@
 """Schemathesis against /api/schema/, every operation, once per role, in-process on the WSGI app.
 
 Checks: not_a_server_error and response_schema_conformance; plus the PII scanner on every response.
-Examples per operation: FUZZ_EXAMPLES (default 50 in `make test`; `make fuzz` runs 100).
+Examples per operation: FUZZ_EXAMPLES (default 100, as in `make test`; `make fuzz FUZZ_EXAMPLES=500` for a longer run).
 """
 
 import os
@@ -21,7 +21,7 @@ from accounts.models import Client
 from tests.reliability.pii import leaks, may_reveal, secrets_of
 
 pytestmark = pytest.mark.django_db
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 FUZZ_ROLES = ["clerk", "reviewer", "compliance", "api_client"]
 
 
