@@ -51,3 +51,17 @@ def _login_path() -> str:
     from django.shortcuts import resolve_url
 
     return str(resolve_url(settings.LOGIN_URL))
+
+
+class PagesInChineseMiddleware:
+    """Staff pages are Chinese unless the user picks English with the language switch (a cookie); the
+    browser's Accept-Language is not consulted for pages. The API still honours Accept-Language.
+    Must come before django.middleware.locale.LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

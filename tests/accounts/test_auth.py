@@ -101,3 +101,14 @@ def test_every_role_group_exists_with_its_permissions():
         group = Group.objects.get(name=role.value)
         held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
         assert held == ROLE_PERMISSIONS[role]
+
+
+def test_pages_are_chinese_whatever_the_browser_asks_until_the_user_picks_english(client, make_staff):
+    client.force_login(make_staff(Role.CLERK))
+
+    default = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    client.cookies["django_language"] = "en"
+    chosen = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert '<html lang="zh-hans">' in default.content.decode()
+    assert '<html lang="en">' in chosen.content.decode()
