@@ -66,12 +66,21 @@ class ChangeRequestCreateSerializer(serializers.Serializer):
     )
     changes = serializers.DictField(
         child=serializers.CharField(allow_blank=True),
-        help_text="Field → new value: phone, email, address, occupation, education, income_band (ordinary); "
-        "name, id_type, id_number; institutions also legal_rep_name, legal_rep_id_type, legal_rep_id_number (key).",
+        help_text="Field → new value: phone, email, address, occupation, education, income_band, id_valid_until "
+        "(ordinary; `YYYY-MM-DD` or `长期` for long-term, optionally with id_valid_from, checked only; always "
+        "synced to CSDC); name, id_type, id_number; institutions also legal_rep_name, legal_rep_id_type, "
+        "legal_rep_id_number (key).",
     )
     sync_targets = serializers.ListField(child=serializers.ChoiceField(choices=SyncTarget.choices), required=False)
-    documents = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                      help_text="Client-file document ids: new ID scan, signed application form.")  # fmt: skip
+    documents = serializers.ListField(
+        child=serializers.IntegerField(), required=False,
+        help_text="Ids of supporting documents in this client's file, uploaded first with "
+        "`POST /api/v1/clients/{client_id}/documents/`. Required: a new ID scan (`id_front`) for name/ID changes "
+        "of individuals (`id_front` or `id_back` for the validity alone); for institutions the new "
+        "`business_licence` (name, credit code, validity, legal representative) and `legal_rep_id` (legal "
+        "representative); `account_application_signed` whenever CSDC is synced (always for key data). An id "
+        "that is unknown, of another client or of another kind is refused (400 on `documents`).",
+    )  # fmt: skip
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -159,6 +168,7 @@ class ChangeRequestReviewApi(APIView):
         responses={200: ChangeRequestDetailSerializer, **ERRORS},
         summary="Approve or reject (reviewer ≠ clerk; a second decision gets 409)",
     )
+    @idempotent
     def post(self, request, request_id: int):
         serializer = ChangeReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -179,6 +189,7 @@ class ChangeRequestLinkConfirmApi(APIView):
         tags=TAGS, request=None, responses={200: ChangeRequestDetailSerializer, **ERRORS, 503: ErrorSerializer},
         summary="Confirm the unconfirmed CSDC sub-account links of a blocked key change, and resume it",
     )  # fmt: skip
+    @idempotent
     def post(self, request, request_id: int):
         req = services.change_request_link_confirm(actor=request.user, request_id=request_id)
         req.refresh_from_db()
@@ -192,6 +203,7 @@ class ChangeRequestResumeApi(APIView):
         tags=TAGS, request=None, responses={200: ChangeRequestDetailSerializer, **ERRORS},
         summary="Send a request from the manual-handling queue through the CSDC workflow again",
     )  # fmt: skip
+    @idempotent
     def post(self, request, request_id: int):
         req = services.change_request_resume(actor=request.user, request_id=request_id)
         req.refresh_from_db()

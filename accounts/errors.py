@@ -185,3 +185,22 @@ class ChangeError(ErrorCatalog):
     CSDC_UNAVAILABLE = ErrorSpec(503, "中国结算暂时不可用，请稍后重试。", "CSDC is unavailable; try again later.")
     CSDC_REFUSED = ErrorSpec(409, "中国结算拒绝：{message}", "CSDC refused: {message}")
     EMAIL_INVALID = ErrorSpec(400, "电子邮箱格式不正确。", "The e-mail address is not valid.")
+    DOCUMENTS_REQUIRED = ErrorSpec(
+        400,
+        "缺少证明材料：{missing_zh}。请上传后再提交。",
+        "Supporting documents missing: {missing_en}. Upload them and submit again.",
+        "客户账户普通/重要资料修改流程 6.1.1、6.1.2",
+        "Client data change procedure 6.1.1, 6.1.2",
+    )
+    DOCUMENT_INVALID = ErrorSpec(
+        400,
+        "证明材料 {ids} 不存在、不属于该客户，或不是可作为资料变更证明材料的文件类型。",
+        "Documents {ids} do not exist, belong to another client, or are not of a kind accepted for a change.",
+    )
+    ID_VALIDITY_INVALID = ErrorSpec(
+        400,
+        "证件有效期无效：{reason_zh}",
+        "Invalid ID validity: {reason_en}",
+        "证券公司开立客户账户规范 第六条",
+        "Account-opening rules, art. 6",
+    )

@@ -127,6 +127,8 @@ def change_request_rows(req) -> list[dict]:
     def show(field: str, value: str) -> str:
         if field in ("id_type", "legal_rep_id_type"):
             return str(id_types.get(value, value))
+        if field == "id_valid_until" and not value:
+            return "长期"
         return masks.get(field, lambda v: v)(value or "")
 
     old, new = req.old_values, req.new_values

@@ -1,5 +1,6 @@
 """Every write of the accounts stage (staff, branches, API clients at this point)."""
 
+import datetime
 import socket
 import typing
 
@@ -342,6 +343,9 @@ CHANGE_ORDINARY_FIELDS: dict[str, str] = {
     "occupation": "职业",
     "education": "学历",
     "income_band": "年收入",
+    # Not key data (SPEC §4 lists it nowhere): a renewed ID keeps its number. It goes with the ID document
+    # (a new ID scan is required) and, being identity data, always syncs to CSDC (ADR 0010).
+    "id_valid_until": "证件有效期至",
 }
 # Key information (art. 12): never edited directly, only through a reviewed change request.
 CHANGE_KEY_FIELDS: dict[str, str] = {"name": "姓名/名称", "id_type": "证件类型", "id_number": "证件号码"}
@@ -353,6 +357,8 @@ CHANGE_INSTITUTION_KEY_FIELDS: dict[str, str] = {
 KEY_FIELDS = {**CHANGE_KEY_FIELDS, **CHANGE_INSTITUTION_KEY_FIELDS}
 CHANGE_FIELD_LABELS = {**KEY_FIELDS, **CHANGE_ORDINARY_FIELDS}
 PERSONAL_FIELDS = {"id_number", "phone", "address", "legal_rep_id_number"}
+# Accepted for 证件有效期 "long-term" (长期); stored as an empty value (the client's id_valid_until is NULL).
+ID_VALIDITY_LONG_TERM = ("长期", "长期有效", "long_term", "long-term")
 
 
 def _change_event(req, *, actor, action: str, from_status: str = "", reason: str = "", **payload) -> None:
@@ -386,6 +392,54 @@ def _change_move(req, to: str, *, actor, action: str, reason: str = "", **payloa
     _change_event(req, actor=actor, action=action, from_status=before, reason=reason, **payload)
 
 
+def _change_current(client: Client, field: str) -> str:
+    """A client's current value of a changeable field, as the request stores it (dates in ISO form)."""
+    value = getattr(client, field)
+    if field == "id_valid_until":
+        return value.isoformat() if value else ""
+    return value or ""
+
+
+def _id_validity_clean(changes: dict, *, today) -> str:
+    """证件有效期 as at opening: a date not yet past, or long-term (长期, stored empty). If the clerk also
+    gives the start of validity (`id_valid_from`, checked and not stored), it must not be in the future and
+    the end must come after it."""
+
+    from .errors import ChangeError
+
+    def parse(field: str, value) -> datetime.date:
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ApplicationError(
+                ChangeError.ID_VALIDITY_INVALID, fields={field: [str(value)]},
+                reason_zh="日期格式应为 YYYY-MM-DD，长期有效填“长期”", reason_en="use YYYY-MM-DD, or 长期 for long-term",
+            ) from None  # fmt: skip
+
+    raw = changes.get("id_valid_until")
+    until = None
+    if raw is not None and str(raw).strip() not in ("", *ID_VALIDITY_LONG_TERM):
+        until = parse("id_valid_until", raw)
+        if until < today:
+            raise ApplicationError(AccountsError.ID_EXPIRED, fields={"id_valid_until": [until.isoformat()]})
+    start = changes.get("id_valid_from")
+    if start not in (None, ""):
+        start = parse("id_valid_from", start)
+        if start > today:
+            raise ApplicationError(
+                ChangeError.ID_VALIDITY_INVALID, fields={"id_valid_from": [start.isoformat()]},
+                reason_zh="有效期起始日不能晚于今天", reason_en="the start of validity is in the future",
+            )  # fmt: skip
+        if until is not None and until <= start:
+            raise ApplicationError(
+                ChangeError.ID_VALIDITY_INVALID, fields={"id_valid_until": [until.isoformat()]},
+                reason_zh="有效期截止日须晚于起始日", reason_en="the end of validity must come after its start",
+            )  # fmt: skip
+    return until.isoformat() if until else ""
+
+
 def _change_values_clean(client: Client, changes: dict) -> dict:
     """Validate and normalise the requested values as at opening; keep only what really changes."""
     from django.core.exceptions import ValidationError
@@ -400,6 +454,13 @@ def _change_values_clean(client: Client, changes: dict) -> dict:
     if client.kind == ClientKind.INSTITUTION:
         allowed |= CHANGE_INSTITUTION_KEY_FIELDS
     today = timezone.localdate()
+    changes = dict(changes)
+    if "id_valid_from" in changes and "id_valid_until" not in changes:
+        raise ApplicationError(ChangeError.VALUE_REQUIRED, fields={"id_valid_until": ["required"]},
+                               field=CHANGE_ORDINARY_FIELDS["id_valid_until"])  # fmt: skip
+    if "id_valid_until" in changes:
+        changes["id_valid_until"] = _id_validity_clean(changes, today=today)
+    changes.pop("id_valid_from", None)  # checked only, not kept
     clean: dict = {}
     for field, value in changes.items():
         if field not in allowed:
@@ -429,7 +490,7 @@ def _change_values_clean(client: Client, changes: dict) -> dict:
             validate_email(clean["email"])
         except ValidationError as exc:
             raise ApplicationError(ChangeError.EMAIL_INVALID, fields={"email": [clean["email"]]}) from exc
-    changed = {f: v for f, v in clean.items() if v != (getattr(client, f) or "")}
+    changed = {f: v for f, v in clean.items() if v != _change_current(client, f)}
     if not changed:
         raise ApplicationError(ChangeError.NO_CHANGE)
     return changed
@@ -465,6 +526,64 @@ def _change_identity_verify(client: Client, new: dict, *, key: bool) -> tuple[st
     return answer.result, answer.reference
 
 
+def change_documents_required(client: Client, fields: typing.Iterable[str], targets: typing.Iterable[str]):
+    """The supporting documents a change needs: [(label, acceptable client-file kinds)] (ADR 0010).
+
+    Individuals: a new ID scan (front: name and number) for name/ID type/ID number; the front or the back
+    (where a resident ID shows its validity) for the validity alone. Institutions: the new business licence
+    for name/credit code/validity, and for the legal representative the licence naming them plus their ID.
+    Any change sent to CSDC: the securities-account application form signed by the client (6.1.2)."""
+    from . import ports
+    from .models import SyncTarget
+
+    fields = set(fields)
+    needed: list[tuple[str, frozenset[str]]] = []
+    if client.kind == ClientKind.INSTITUTION:
+        if fields & {"name", "id_type", "id_number", "id_valid_until", *CHANGE_INSTITUTION_KEY_FIELDS}:
+            needed.append(("新营业执照影像", frozenset({ports.BUSINESS_LICENCE})))
+        if fields & set(CHANGE_INSTITUTION_KEY_FIELDS):
+            needed.append(("新法定代表人身份证件影像", frozenset({ports.LEGAL_REP_ID})))
+    elif fields & {"name", "id_type", "id_number"}:
+        needed.append(("新证件影像（正面）", frozenset({ports.ID_FRONT})))
+    elif "id_valid_until" in fields:
+        needed.append(("新证件影像", frozenset({ports.ID_FRONT, ports.ID_BACK})))
+    if SyncTarget.CSDC in set(targets):
+        needed.append(("客户签字的《证券账户业务申请表》", frozenset({ports.ACCOUNT_APPLICATION_SIGNED})))
+    return needed
+
+
+_DOCUMENT_LABELS_EN = {
+    "新营业执照影像": "new business licence scan",
+    "新法定代表人身份证件影像": "new legal representative's ID scan",
+    "新证件影像（正面）": "new ID scan (front)",
+    "新证件影像": "new ID scan",
+    "客户签字的《证券账户业务申请表》": "securities-account application form signed by the client",
+}
+
+
+def _change_documents_check(client: Client, fields, targets, documents: list[int], uploads) -> None:
+    """Every id names a document of this client of an accepted kind; every file is of an accepted kind;
+    together they hold what the change needs. Raises 400 on `documents` otherwise (nothing is stored)."""
+    from . import ports
+    from .errors import ChangeError
+
+    kinds = ports.document_kinds_for(client.pk, documents) if documents else {}
+    bad = [d for d in documents if kinds.get(d) not in ports.CHANGE_DOCUMENT_KINDS]
+    bad_uploads = [u.filename for u in uploads if u.kind not in ports.CHANGE_DOCUMENT_KINDS]
+    if bad or bad_uploads:
+        shown = "、".join([*(str(d) for d in bad), *bad_uploads])
+        raise ApplicationError(ChangeError.DOCUMENT_INVALID, fields={"documents": [*bad, *bad_uploads]}, ids=shown)
+    present = set(kinds.values()) | {u.kind for u in uploads}
+    missing = [
+        label for label, accepted in change_documents_required(client, fields, targets) if not accepted & present
+    ]
+    if missing:
+        raise ApplicationError(
+            ChangeError.DOCUMENTS_REQUIRED, fields={"documents": missing},
+            missing_zh="、".join(missing), missing_en="; ".join(_DOCUMENT_LABELS_EN.get(m, m) for m in missing),
+        )  # fmt: skip
+
+
 def change_request_create(
     *,
     actor,
@@ -473,13 +592,19 @@ def change_request_create(
     changes: dict,
     sync_targets: list[str] | None = None,
     documents: list[int] | None = None,
+    uploads: list | None = None,
     note: str = "",
 ):
     """A clerk enters a change of client data (§4): validated as at opening, identity re-verified, old and
-    new values recorded (encrypted), on the version of the client the clerk saw. Key data always syncs to
-    CSDC (the accounts there carry the same name and ID, art. 9)."""
+    new values recorded (encrypted), on the version of the client the clerk saw. Key data and the ID validity
+    always sync to CSDC (the accounts there carry the same name and ID, art. 9).
+
+    Supporting documents are client-file document ids (`documents`) and/or files handed in now (`uploads`,
+    accounts.ports.DocumentUpload), stored in the client file in the same transaction; the request records
+    all their ids. A refused request stores no file."""
     import json
 
+    from . import ports
     from .crypto import blind_index
     from .errors import ChangeError
     from .models import OPEN_CHANGE_STATUSES, ChangeKind, ChangeRequest, SyncTarget
@@ -496,8 +621,11 @@ def change_request_create(
     for target in targets:
         if target not in SyncTarget.values:
             raise ApplicationError(ChangeError.SYNC_TARGET_UNKNOWN, fields={"sync_targets": [target]}, target=target)
-    if kind == ChangeKind.KEY:
+    if kind == ChangeKind.KEY or "id_valid_until" in new:
         targets.add(SyncTarget.CSDC)
+    documents = list(dict.fromkeys(int(d) for d in (documents or [])))
+    uploads = list(uploads or [])
+    _change_documents_check(client, new, targets, documents, uploads)
     identity_result, identity_reference = _change_identity_verify(client, new, key=kind == ChangeKind.KEY)
     with transaction.atomic():
         client = Client.objects.select_for_update(no_key=True).get(pk=client_id)
@@ -516,7 +644,10 @@ def change_request_create(
             )
             if other is not None:
                 raise ApplicationError(ChangeError.ID_TAKEN, fields={"id_number": ["taken"]}, client_no=other.client_no)
-        old = {f: getattr(client, f) or "" for f in new}
+        old = {f: _change_current(client, f) for f in new}
+        # Filed last, after every check: a refused request leaves nothing in the client file.
+        for upload in uploads:
+            documents.append(ports.document_ingest(actor=actor, client=client, upload=upload))
         req = ChangeRequest(
             client=client,
             kind=kind,
@@ -524,7 +655,7 @@ def change_request_create(
             old_values_encrypted=json.dumps(old, ensure_ascii=False),
             new_values_encrypted=json.dumps(new, ensure_ascii=False),
             sync_targets=sorted(targets),
-            documents=[int(d) for d in (documents or [])],
+            documents=documents,
             identity_result=identity_result,
             identity_reference=identity_reference,
             client_version=client.version,
@@ -533,7 +664,7 @@ def change_request_create(
         )
         audited_save(req, actor=actor, reason="change request submitted")
         _change_event(req, actor=actor, action="submitted", from_status="", fields=list(new),
-                      sync_targets=req.sync_targets, identity_result=identity_result)  # fmt: skip
+                      sync_targets=req.sync_targets, identity_result=identity_result, documents=documents)  # fmt: skip
     return req
 
 
@@ -549,6 +680,8 @@ def _change_apply(req, client: Client, *, actor, to: str, reason: str = "") -> N
     now = timezone.now()
     new = req.new_values
     for field, value in new.items():
+        if field == "id_valid_until":  # stored as ISO text; empty is long-term (NULL)
+            value = datetime.date.fromisoformat(value) if value else None
         setattr(client, field, value)
     if "id_number" in new or "id_type" in new:
         client.id_number_index = blind_index(client.id_number)
@@ -893,6 +1026,8 @@ def change_slip_data(req) -> dict:
     def show(field: str, value: str) -> str:
         if field in ("id_type", "legal_rep_id_type"):
             return str(id_types.get(value, value))
+        if field == "id_valid_until" and not value:
+            return "长期"
         return masks.get(field, lambda v: v)(value) or "（空）"
 
     old, new = req.old_values, req.new_values

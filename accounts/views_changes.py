@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
+from . import ports, selectors, services
 from .errors import ApplicationError
 from .forms import ChangeRequestForm
 from .models import ChangeRequest, ChangeStatus, Client, SyncTarget
@@ -45,19 +45,23 @@ def change_client(request, client_id: int):
     client = get_object_or_404(Client.objects.select_related("branch"), pk=client_id)
     can_create = request.user.has_perm("accounts.add_changerequest")
     status = 200
+    documents_error = ""
     if request.method == "POST" and can_create:
-        form = ChangeRequestForm(request.POST, client=client)
+        form = ChangeRequestForm(request.POST, request.FILES, client=client)
         if form.is_valid():
             try:
                 req = services.change_request_create(
                     actor=request.user, client_id=client.pk, client_version=form.cleaned_data["client_version"],
                     changes=form.changes(), sync_targets=form.cleaned_data["sync_targets"],
-                    documents=form.cleaned_data["documents"], note=form.cleaned_data["note"],
+                    documents=form.cleaned_data["documents"], uploads=form.uploads(),
+                    note=form.cleaned_data["note"],
                 )  # fmt: skip
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
                 for field, _errors in exc.fields.items():
-                    if field in form.fields:
+                    if field in ("documents", "file"):  # missing/invalid documents, or a refused upload
+                        documents_error = exc.message
+                    elif field in form.fields:
                         form.add_error(field, exc.message)
                 status = exc.status
             else:
@@ -74,6 +78,7 @@ def change_client(request, client_id: int):
         "can_create": can_create,
         "requests": selectors.change_requests(client_id=client.pk)[:20],
         "sync_choices": SyncTarget.choices,
+        "documents_error": documents_error,
     }
     return render(request, "accounts/changes/client.html", context, status=status)
 
@@ -85,6 +90,7 @@ def change_detail(request, request_id: int):
                             pk=request_id)  # fmt: skip
     user = request.user
     statuses = dict(ChangeStatus.choices)
+    kinds = ports.document_kinds_for(req.client_id, req.documents) if req.documents else {}
     context = {
         "req": req,
         "rows": selectors.change_request_rows(req),
@@ -104,6 +110,9 @@ def change_detail(request, request_id: int):
         "own_request": req.created_by_id == user.pk,
         "can_handle": user.has_perm("accounts.handle_changerequest"),
         "sync_labels": [str(dict(SyncTarget.choices).get(t, t)) for t in req.sync_targets],
+        "documents": [
+            {"id": d, "label": ports.CHANGE_DOCUMENT_LABELS.get(kinds.get(d, ""), "")} for d in req.documents
+        ],
     }
     return render(request, "accounts/changes/detail.html", context)
 

@@ -1,21 +1,27 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import perm_class
+from accounts.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from accounts.models import Client
+from accounts.serializers import ErrorSerializer
 
-from . import selectors
+from . import selectors, services
 from .http import document_response
 from .models import AccessAction, Document
-from .serializers import DocumentSerializer
+from .serializers import DocumentSerializer, DocumentUploadSerializer
 
 
 class ClientDocumentListApi(generics.ListAPIView):
     serializer_class = DocumentSerializer
-    permission_classes = [perm_class("archive.view_document")]
+    # Reading needs view_document; uploading needs add_document (internal systems upload without reading).
+    permission_classes = [perm_class("archive.add_document", safe_perms=("archive.view_document",))]
+    parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no URL arguments
@@ -26,6 +32,27 @@ class ClientDocumentListApi(generics.ListAPIView):
     @extend_schema(summary="List the documents in a client's file (客户档案)")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Upload one document to a client's file (PDF, JPEG or PNG, judged by content)",
+        description="Stored write-once. Supporting documents of a change request (new ID scan, signed "
+        "securities-account application form, ...) are uploaded here first; the change request then names "
+        "their ids in `documents`.",
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: DocumentSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request, client_id: int):
+        client = get_object_or_404(Client, pk=client_id)
+        serializer = DocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        document = services.document_store(
+            actor=request.user, client=client, kind=serializer.validated_data["kind"], content=upload.read(),
+            filename=upload.name,
+        )  # fmt: skip
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
 class DocumentDownloadApi(APIView):

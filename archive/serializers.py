@@ -3,7 +3,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .forms import UPLOADABLE_KINDS
 from .models import Document
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=UPLOADABLE_KINDS, help_text="Document kind (文件类型).")
+    file = serializers.FileField(help_text="PDF, JPEG or PNG (recognised by content, not by name).")
 
 
 class DocumentSerializer(serializers.ModelSerializer):

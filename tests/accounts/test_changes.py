@@ -13,7 +13,17 @@ from accounts.crypto import blind_index
 from accounts.errors import ApplicationError
 from accounts.models import ChangeEvent, ChangeRequest, ChangeStatus, Client, CsdcSimAccount, IdentitySimRecord
 from accounts.roles import Role
-from tests.accounts.changes_support import client_with_accounts, holders, resident_id
+from tests.accounts.changes_support import (
+    CSDC_DOCUMENTS,
+    INSTITUTION_KEY_DOCUMENTS,
+    KEY_DOCUMENTS,
+    client_with_accounts,
+    filed,
+    holders,
+    institution_with_accounts,
+    resident_id,
+    uploads,
+)
 
 pytestmark = pytest.mark.django_db
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
@@ -25,16 +35,6 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def clerk(make_staff):
-    return make_staff(Role.CLERK, full_name="王柜台")
-
-
-@pytest.fixture
-def reviewer(make_staff):
-    return make_staff(Role.REVIEWER, full_name="李复核")
-
-
-@pytest.fixture
 def person(clerk):
     return client_with_accounts(clerk)
 
@@ -42,7 +42,7 @@ def person(clerk):
 def _key_change(clerk, client, number: str | None = None, **extra):
     return svc.change_request_create(
         actor=clerk, client_id=client.pk, client_version=client.version,
-        changes={"name": "张三丰", "id_number": number or resident_id(900), **extra}, documents=[1],
+        changes={"name": "张三丰", "id_number": number or resident_id(900), **extra}, uploads=uploads(*KEY_DOCUMENTS),
     )  # fmt: skip
 
 
@@ -331,3 +331,310 @@ def test_events_are_append_only(clerk, person):
     req = svc.change_request_create(actor=clerk, client_id=person.pk, client_version=0, changes={"email": "a@b.cn"})
     with pytest.raises(InternalError), transaction.atomic():
         ChangeEvent.objects.filter(request=req).update(reason="edited")
+
+
+# --- supporting documents (ADR 0010) -------------------------------------------------------------------
+
+
+def _documents():
+    from archive.models import Document
+
+    return Document.objects.exclude(kind="change_slip")
+
+
+def test_a_key_change_needs_the_new_id_scan_and_the_signed_application_form(clerk, person):
+    before = _documents().count()
+    create = lambda **kw: svc.change_request_create(  # noqa: E731
+        actor=clerk, client_id=person.pk, client_version=0, changes={"name": "张三丰"}, **kw
+    )
+    error = _error(create)
+    assert (error.code, error.status) == ("documents_required", 400)
+    assert error.fields == {"documents": ["新证件影像（正面）", "客户签字的《证券账户业务申请表》"]}
+    assert error.message == "缺少证明材料：新证件影像（正面）、客户签字的《证券账户业务申请表》。请上传后再提交。"
+    # the back of the ID is not the scan of the name and number; the form alone is not enough either
+    error = _error(lambda: create(uploads=uploads("id_back", "account_application_signed")))
+    assert error.fields == {"documents": ["新证件影像（正面）"]}
+    error = _error(lambda: create(uploads=uploads("id_front")))
+    assert error.fields == {"documents": ["客户签字的《证券账户业务申请表》"]}
+    assert not ChangeRequest.objects.exists() and _documents().count() == before  # nothing half-saved
+
+
+def test_the_uploaded_documents_are_filed_in_the_client_file_and_recorded(clerk, person):
+    from archive.models import Document
+
+    req = svc.change_request_create(actor=clerk, client_id=person.pk, client_version=0, changes={"name": "张三丰"},
+                                    uploads=uploads(*KEY_DOCUMENTS), note="换证")  # fmt: skip
+    documents = Document.objects.filter(pk__in=req.documents).order_by("pk")
+    assert [(d.client_id, d.kind, d.stored_by_id) for d in documents] == [
+        (person.pk, "id_front", clerk.pk),
+        (person.pk, "account_application_signed", clerk.pk),
+    ]
+    assert documents[1].get_kind_display() == "已签署证券账户业务申请表"
+    assert req.events.get(action="submitted").payload["documents"] == req.documents
+
+
+def test_document_ids_must_exist_belong_to_the_client_and_be_of_an_accepted_kind(clerk, person):
+    other = client_with_accounts(clerk, seq=2)
+    mine = filed(clerk, person, "id_front", "account_application_signed", "photo")
+    theirs = filed(clerk, other, "id_front")
+    create = lambda ids: svc.change_request_create(  # noqa: E731
+        actor=clerk, client_id=person.pk, client_version=0, changes={"name": "张三丰"}, documents=ids
+    )
+    for ids, bad in (([*mine[:2], 999999], [999999]), ([mine[1], theirs[0]], [theirs[0]]), (mine, [mine[2]])):
+        error = _error(lambda ids=ids: create(ids))
+        assert (error.code, error.status, error.fields) == ("document_invalid", 400, {"documents": bad})
+        assert str(bad[0]) in error.message
+    assert not ChangeRequest.objects.exists()
+
+    req = create([mine[1], mine[0], mine[0]])
+    assert req.documents == [mine[1], mine[0]]  # each once, in the order given
+
+
+def test_an_ordinary_change_sent_to_csdc_needs_the_signed_form_and_one_kept_local_needs_nothing(clerk, person):
+    create = lambda **kw: svc.change_request_create(  # noqa: E731
+        actor=clerk, client_id=person.pk, client_version=0, changes={"address": "上海市浦东新区世纪大道100号"}, **kw
+    )
+    error = _error(lambda: create(sync_targets=["csdc"]))
+    assert error.code == "documents_required" and error.fields == {"documents": ["客户签字的《证券账户业务申请表》"]}
+    req = create(sync_targets=["csdc"], uploads=uploads(*CSDC_DOCUMENTS))
+    assert len(req.documents) == 1 and req.sync_targets == ["csdc"]
+    other = client_with_accounts(clerk, seq=2)
+    local = svc.change_request_create(actor=clerk, client_id=other.pk, client_version=0, changes={"email": "a@b.cn"},
+                                      sync_targets=["fund"])  # fmt: skip
+    assert local.documents == []
+
+
+def test_a_refused_request_files_nothing(clerk, person):
+    other = client_with_accounts(clerk, seq=2)
+    before = _documents().count()
+    error = _error(lambda: svc.change_request_create(
+        actor=clerk, client_id=person.pk, client_version=0, changes={"id_number": other.id_number},
+        uploads=uploads(*KEY_DOCUMENTS),
+    ))  # fmt: skip
+    assert error.code == "id_taken"
+    bad_file = [*uploads("account_application_signed"), svc_upload("id_front", b"GIF89a not accepted")]
+    error = _error(lambda: svc.change_request_create(
+        actor=clerk, client_id=person.pk, client_version=0, changes={"name": "张三丰"}, uploads=bad_file,
+    ))  # fmt: skip
+    assert error.code == "upload_type_refused" and error.status == 400
+    assert not ChangeRequest.objects.exists() and _documents().count() == before
+
+
+def svc_upload(kind: str, content: bytes):
+    from accounts.ports import DocumentUpload
+
+    return DocumentUpload(kind=kind, filename="scan.gif", content=content)
+
+
+def test_api_uploads_to_the_client_file_then_names_the_ids(api_client, clerk, person):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.accounts.changes_support import PDF, PNG
+
+    api_client.force_authenticate(clerk)
+    url = f"/api/v1/clients/{person.pk}/documents/"
+    ids = []
+    for kind, name, content in (("id_front", "front.png", PNG), ("account_application_signed", "form.pdf", PDF)):
+        response = api_client.post(url, {"kind": kind, "file": SimpleUploadedFile(name, content)}, format="multipart")
+        assert response.status_code == 201, response.content
+        assert (response.json()["kind"], response.json()["client"]) == (kind, person.pk)
+        ids.append(response.json()["id"])
+    refused = api_client.post(url, {"kind": "id_front", "file": SimpleUploadedFile("x.txt", b"hello")},
+                              format="multipart")  # fmt: skip
+    assert refused.status_code == 400 and refused.json()["code"] == "upload_type_refused"
+
+    body = {"client_id": person.pk, "client_version": 0, "changes": {"name": "张三丰"}}
+    missing = api_client.post("/api/v1/change-requests/", {**body, "documents": ids[:1]}, format="json")
+    assert missing.status_code == 400 and missing.json()["code"] == "documents_required"
+    assert missing.json()["fields"] == {"documents": ["客户签字的《证券账户业务申请表》"]}
+    unknown = api_client.post("/api/v1/change-requests/", {**body, "documents": [*ids, 424242]}, format="json")
+    assert unknown.status_code == 400 and unknown.json()["fields"] == {"documents": [424242]}
+    assert not ChangeRequest.objects.exists()
+    created = api_client.post("/api/v1/change-requests/", {**body, "documents": ids}, format="json")
+    assert created.status_code == 201 and created.json()["documents"] == ids
+
+
+# --- ID validity (证件有效期) ---------------------------------------------------------------------------
+
+
+def test_a_renewed_id_with_the_same_number_changes_the_validity_and_syncs_csdc(clerk, reviewer, person):
+    import datetime
+
+    from django.utils import timezone
+
+    until = timezone.localdate() + datetime.timedelta(days=3650)
+    req = svc.change_request_create(
+        actor=clerk, client_id=person.pk, client_version=0,
+        changes={"id_valid_until": until.isoformat(), "id_valid_from": (until.replace(year=until.year - 10))},
+        uploads=uploads("id_back", "account_application_signed"),
+    )  # fmt: skip
+    assert (req.kind, req.sync_targets, req.fields_changed) == ("ordinary", ["csdc"], ["id_valid_until"])
+    assert req.old_values == {"id_valid_until": ""} and req.new_values == {"id_valid_until": until.isoformat()}
+    assert selectors_rows(req) == [("证件有效期至", "长期", until.isoformat())]
+    svc.change_request_review(actor=reviewer, request_id=req.pk, approve=True)
+    assert svc.change_request_sync(request_id=req.pk) == ChangeStatus.APPLIED
+    client = Client.objects.get(pk=person.pk)
+    assert (client.id_valid_until, client.id_number, client.version) == (until, person.id_number, 1)
+    assert holders(client) == holders(person)  # the same person and number: accounts unchanged
+    assert CsdcSimAccount.objects.get(ymt_no=ChangeRequest.objects.get(pk=req.pk).ymt_no).applied_requests == [
+        req.csdc_ref
+    ]
+
+    # and back to long-term (长期)
+    req = svc.change_request_create(actor=clerk, client_id=person.pk, client_version=1,
+                                    changes={"id_valid_until": "长期"}, uploads=uploads("id_front", *CSDC_DOCUMENTS))  # fmt: skip
+    assert req.new_values == {"id_valid_until": ""} and req.old_values == {"id_valid_until": until.isoformat()}
+    svc.change_request_review(actor=reviewer, request_id=req.pk, approve=True)
+    svc.change_request_sync(request_id=req.pk)
+    assert Client.objects.get(pk=person.pk).id_valid_until is None
+
+
+def selectors_rows(req) -> list[tuple]:
+    from accounts.selectors import change_request_rows
+
+    return [(r["label"], r["old"], r["new"]) for r in change_request_rows(req)]
+
+
+def test_the_id_validity_is_validated_as_at_opening(clerk, person):
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    docs = uploads("id_back", *CSDC_DOCUMENTS)
+    create = lambda **changes: svc.change_request_create(  # noqa: E731
+        actor=clerk, client_id=person.pk, client_version=0, changes=changes, uploads=docs
+    )
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    assert _error(lambda: create(id_valid_until=yesterday)).code == "id_expired"
+    error = _error(lambda: create(id_valid_until="2030/01/01"))
+    assert (error.code, error.fields) == ("id_validity_invalid", {"id_valid_until": ["2030/01/01"]})
+    tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+    error = _error(lambda: create(id_valid_until="2046-01-01", id_valid_from=tomorrow))
+    assert error.code == "id_validity_invalid" and "起始日不能晚于今天" in error.message
+    error = _error(lambda: create(id_valid_until=tomorrow, id_valid_from=tomorrow.replace(tomorrow[:4], "2050")))
+    assert error.code == "id_validity_invalid"
+    error = _error(lambda: create(id_valid_from="2020-01-01"))
+    assert (error.code, error.fields) == ("value_required", {"id_valid_until": ["required"]})
+    assert _error(lambda: create(id_valid_until="长期")).code == "no_change"  # already long-term
+    error = _error(lambda: svc.change_request_create(actor=clerk, client_id=person.pk, client_version=0,
+                                                     changes={"id_valid_until": "2046-01-01"}))  # fmt: skip
+    assert error.code == "documents_required" and error.fields == {
+        "documents": ["新证件影像", "客户签字的《证券账户业务申请表》"]
+    }
+    assert not ChangeRequest.objects.exists()
+
+
+# --- institutions ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def company(clerk):
+    return institution_with_accounts(clerk)
+
+
+def _credit_code(body17: str) -> str:
+    from stdnum.cn import uscc
+
+    return body17 + uscc.calc_check_digit(body17)
+
+
+def test_an_institution_changes_its_legal_representative(clerk, reviewer, company):
+    new_rep = resident_id(777)
+    changes = {"legal_rep_name": "赵六", "legal_rep_id_number": new_rep}
+    error = _error(lambda: svc.change_request_create(actor=clerk, client_id=company.pk, client_version=0,
+                                                     changes=changes, uploads=uploads("legal_rep_id")))  # fmt: skip
+    assert error.fields == {"documents": ["新营业执照影像", "客户签字的《证券账户业务申请表》"]}
+    req = svc.change_request_create(actor=clerk, client_id=company.pk, client_version=0, changes=changes,
+                                    uploads=uploads(*INSTITUTION_KEY_DOCUMENTS))  # fmt: skip
+    assert (req.kind, req.sync_targets, req.identity_result) == ("key", ["csdc"], "match")
+    assert [r[0] for r in selectors_rows(req)] == ["法定代表人", "法定代表人证件号码"]
+    assert new_rep not in str(selectors_rows(req))  # masked
+    svc.change_request_review(actor=reviewer, request_id=req.pk, approve=True)
+    assert svc.change_request_sync(request_id=req.pk) == ChangeStatus.APPLIED
+    client = Client.objects.get(pk=company.pk)
+    assert (client.legal_rep_name, client.legal_rep_id_number, client.version) == ("赵六", new_rep, 1)
+    assert holders(client) == holders(company)  # the account holder is the institution, unchanged
+
+
+def test_the_new_legal_representative_must_pass_the_identity_check(clerk, company):
+    new_rep = resident_id(778)
+    IdentitySimRecord.objects.create(id_index=blind_index(new_rep), registered_name="钱七")
+    error = _error(lambda: svc.change_request_create(
+        actor=clerk, client_id=company.pk, client_version=0,
+        changes={"legal_rep_name": "赵六", "legal_rep_id_number": new_rep}, uploads=uploads(*INSTITUTION_KEY_DOCUMENTS),
+    ))  # fmt: skip
+    assert error.code == "identity_not_verified"
+    error = _error(lambda: svc.change_request_create(
+        actor=clerk, client_id=company.pk, client_version=0, changes={"legal_rep_id_number": "110105198001010010"},
+        uploads=uploads(*INSTITUTION_KEY_DOCUMENTS),
+    ))  # fmt: skip
+    assert error.code == "id_invalid" and "legal_rep_id_number" in error.fields
+    assert not ChangeRequest.objects.exists()
+
+
+def test_an_institution_changes_its_name_and_credit_code(clerk, reviewer, company):
+    new_code = _credit_code("91310115MA1H00001")
+    changes = {"name": "某某数字科技有限公司", "id_number": new_code}
+    error = _error(lambda: svc.change_request_create(actor=clerk, client_id=company.pk, client_version=0,
+                                                     changes=changes, uploads=uploads("id_front", *CSDC_DOCUMENTS)))  # fmt: skip
+    assert error.fields == {"documents": ["新营业执照影像"]}  # an ID scan is not the licence
+    req = svc.change_request_create(actor=clerk, client_id=company.pk, client_version=0, changes=changes,
+                                    uploads=uploads("business_licence", *CSDC_DOCUMENTS))  # fmt: skip
+    assert req.kind == "key" and req.sync_targets == ["csdc"]
+    svc.change_request_review(actor=reviewer, request_id=req.pk, approve=True)
+    assert svc.change_request_sync(request_id=req.pk) == ChangeStatus.APPLIED
+    client = Client.objects.get(pk=company.pk)
+    assert (client.name, client.id_type, client.id_number) == ("某某数字科技有限公司", "uscc", new_code)
+    assert holders(client) == {("某某数字科技有限公司", "uscc", blind_index(new_code))}
+    svc.accounts_consistency_check(client)
+    sim = CsdcSimAccount.objects.get(ymt_no=ChangeRequest.objects.get(pk=req.pk).ymt_no)
+    assert (sim.name, sim.id_index) == ("某某数字科技有限公司", blind_index(new_code))
+
+
+def test_a_credit_code_is_checked_with_its_check_digit_and_must_be_free(clerk, company):
+    good = _credit_code("91310115MA1H00002")
+    wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
+    docs = uploads("business_licence", *CSDC_DOCUMENTS)
+    create = lambda number: svc.change_request_create(  # noqa: E731
+        actor=clerk, client_id=company.pk, client_version=0, changes={"id_number": number}, uploads=docs
+    )
+    error = _error(lambda: create(wrong))
+    assert error.code == "id_invalid" and "校验位" in error.message
+    assert _error(lambda: create("91310115MA1H0000I")).code == "id_invalid"  # I is not in the alphabet, 17 chars
+    other = institution_with_accounts(clerk, seq=2)
+    error = _error(lambda: create(other.id_number))
+    assert error.code == "id_taken" and other.client_no in error.message
+    assert not ChangeRequest.objects.exists()
+
+
+def test_the_institution_change_page_asks_for_the_licence_and_files_the_uploads(client, clerk, company):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from archive.models import Document
+    from tests.accounts.changes_support import PDF, PNG
+
+    client.force_login(clerk)
+    url = f"/staff/changes/clients/{company.pk}/"
+    page = client.get(url).content.decode()
+    assert "新营业执照影像" in page and "新法定代表人身份证件影像" in page and "营业执照有效期至" in page
+    assert "新证件影像（正面）" not in page and 'enctype="multipart/form-data"' in page
+
+    body = {"client_version": 0, "legal_rep_name": "赵六", "legal_rep_id_number": resident_id(780)}
+    refused = client.post(url, {**body, "legal_rep_id_file": SimpleUploadedFile("rep.png", PNG)})
+    assert refused.status_code == 400
+    assert "缺少证明材料：新营业执照影像、客户签字的《证券账户业务申请表》" in refused.content.decode()
+    assert not ChangeRequest.objects.exists() and not Document.objects.filter(client=company).exists()
+
+    files = {
+        "business_licence_file": SimpleUploadedFile("licence.png", PNG),
+        "legal_rep_id_file": SimpleUploadedFile("rep.png", PNG),
+        "application_form_file": SimpleUploadedFile("form.pdf", PDF),
+    }
+    created = client.post(url, {**body, **files})
+    req = ChangeRequest.objects.get()
+    assert created.status_code == 302 and created["Location"].endswith(f"/staff/changes/{req.pk}/")
+    kinds = sorted(Document.objects.filter(pk__in=req.documents).values_list("kind", flat=True))
+    assert kinds == ["account_application_signed", "business_licence", "legal_rep_id"]
+    detail = client.get(created["Location"]).content.decode()
+    assert "营业执照 #" in detail and "法定代表人身份证件 #" in detail

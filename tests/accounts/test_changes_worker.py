@@ -9,9 +9,17 @@ from django.db import connection, transaction
 from accounts import services as svc
 from accounts.crypto import blind_index
 from accounts.models import ChangeRequest, ChangeStatus, Client, CsdcSimAccount
-from accounts.roles import Role
 from accounts.simulators import GatewayFault
-from tests.accounts.changes_support import client_with_accounts, holders, resident_id
+from tests.accounts.changes_support import (
+    CSDC_DOCUMENTS,
+    INSTITUTION_KEY_DOCUMENTS,
+    KEY_DOCUMENTS,
+    client_with_accounts,
+    holders,
+    institution_with_accounts,
+    resident_id,
+    uploads,
+)
 from tests.workers import WorkerProcess, purge_queue, wait_for
 
 VISIBILITY_TIMEOUT = 3
@@ -20,14 +28,9 @@ DONE = {"applied", "applied_local", "blocked_link", "failed", "manual"}
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def clerk(make_staff):
-    return make_staff(Role.CLERK, full_name="王柜台")
-
-
-@pytest.fixture
-def reviewer(make_staff):
-    return make_staff(Role.REVIEWER, full_name="李复核")
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -50,7 +53,7 @@ def _finished(req, timeout: float = 60) -> ChangeRequest:
 def _approve_key_change(clerk, reviewer, client, **changes):
     req = svc.change_request_create(
         actor=clerk, client_id=client.pk, client_version=client.version,
-        changes=changes or {"name": "张三丰", "id_number": resident_id(900)},
+        changes=changes or {"name": "张三丰", "id_number": resident_id(900)}, uploads=uploads(*KEY_DOCUMENTS),
     )  # fmt: skip
     svc.change_request_review(actor=reviewer, request_id=req.pk, approve=True)
     return req
@@ -59,7 +62,8 @@ def _approve_key_change(clerk, reviewer, client, **changes):
 def test_an_ordinary_change_synced_to_csdc(worker, clerk, reviewer):
     client = client_with_accounts(clerk)
     req = svc.change_request_create(actor=clerk, client_id=client.pk, client_version=0,
-                                    changes={"address": "上海市浦东新区世纪大道100号"}, sync_targets=["csdc", "fund"])  # fmt: skip
+                                    changes={"address": "上海市浦东新区世纪大道100号"}, sync_targets=["csdc", "fund"],
+                                    uploads=uploads(*CSDC_DOCUMENTS))  # fmt: skip
     svc.change_request_review(actor=reviewer, request_id=req.pk, approve=True)
     req = _finished(req)
     assert req.status == ChangeStatus.APPLIED, req.status_reason
@@ -78,6 +82,37 @@ def test_a_key_change_synced_to_csdc(worker, clerk, reviewer):
     assert holders(client) == {("张三丰", "resident_id", blind_index(new))}
     sim = CsdcSimAccount.objects.get(ymt_no=req.ymt_no)
     assert (sim.name, sim.id_index) == ("张三丰", blind_index(new))
+
+
+def test_an_institution_key_change_synced_to_csdc_reaches_the_client_and_every_account(worker, clerk, reviewer):
+    from stdnum.cn import uscc
+
+    company = institution_with_accounts(clerk)
+    new_code = "91310115MA1H00003" + uscc.calc_check_digit("91310115MA1H00003")
+    new_rep = resident_id(779)
+    req = svc.change_request_create(
+        actor=clerk, client_id=company.pk, client_version=0,
+        changes={"name": "某某数字科技有限公司", "id_number": new_code, "legal_rep_name": "赵六",
+                 "legal_rep_id_number": new_rep},
+        uploads=uploads(*INSTITUTION_KEY_DOCUMENTS),
+    )  # fmt: skip
+    svc.change_request_review(actor=reviewer, request_id=req.pk, approve=True)
+    req = _finished(req)
+    assert req.status == ChangeStatus.APPLIED, req.status_reason
+    client = Client.objects.get(pk=company.pk)
+    assert (client.name, client.id_type, client.id_number_index, client.version) == (
+        "某某数字科技有限公司", "uscc", blind_index(new_code), 1,
+    )  # fmt: skip
+    assert (client.legal_rep_name, client.legal_rep_id_number) == ("赵六", new_rep)
+    assert holders(client) == {("某某数字科技有限公司", "uscc", blind_index(new_code))}
+    assert client.fund_accounts.count() == 1 and client.securities_accounts.count() == 2
+    assert client.depository_bindings.count() == 1
+    sim = CsdcSimAccount.objects.get(ymt_no=req.ymt_no)
+    assert (sim.name, sim.id_index, sim.applied_requests) == (
+        "某某数字科技有限公司",
+        blind_index(new_code),
+        [req.csdc_ref],
+    )
 
 
 def test_no_ymt_record_applies_locally_and_is_not_sent(worker, clerk, reviewer):

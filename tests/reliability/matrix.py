@@ -50,6 +50,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("api-client-classification-requests", "GET"): {"admin", "clerk", "compliance", "reviewer"},
     ("api-client-classification-requests", "POST"): {"clerk"},
     ("api-client-documents", "GET"): {"admin", "clerk", "compliance", "reviewer"},
+    ("api-client-documents", "POST"): {"api_client", "callback_agent", "callback_supervisor", "clerk", "reviewer"},
     ("api-client-history", "GET"): {"compliance"},
     ("api-client-reveal", "POST"): {"clerk", "compliance", "reviewer"},
     ("api-client-tier", "GET"): {"account_manager", "admin", "api_client", "compliance", "reviewer"},
