@@ -35,14 +35,15 @@ test: $(VENV)/.dev
 	$(PY) -m ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m bandit -q -r accounts archive callbacks onboarding suitability tiering config -ll
+	$(PY) .ci/audit_gate.py
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make fuzz: the schemathesis run alone, FUZZ_EXAMPLES per operation and role (default 500; make test runs 100).
 fuzz: $(VENV)/.dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(PY) -m pytest tests/reliability/test_fuzz.py -q -s
 
-## make audit: known vulnerabilities in the pinned runtime requirements (needs PyPI's JSON API; see
-## docs/reliability.md for the latest result).
+## make audit: pip-audit's full report on the pinned runtime requirements (needs PyPI's JSON API). make test runs
+## the gate (.ci/audit_gate.py): found vulnerabilities or unaudited packages fail unless waived with a date.
 audit: $(VENV)/.dev
 	$(PY) -m pip_audit -r requirements.txt --no-deps --disable-pip
 
@@ -62,6 +63,8 @@ messages: $(VENV)/.dev
 ## make bench: the benchmark suite at 1,000,000 clients (own database, gunicorn, Celery worker; up to ~30 min
 ## with data generation). BENCH_ARGS=--quick for ~2,000 clients in under 2 minutes. See docs/performance.md.
 bench: $(VENV)/.dev
+	@command -v wrk >/dev/null || { echo "bench: installing wrk (Debian package)"; apt-get update -q && \
+		apt-get install -y -q --no-install-recommends wrk; }
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -32,6 +32,8 @@ class DocumentKind(models.TextChoices):
     LEGAL_REP_ID = "legal_rep_id", _("法定代表人身份证件")
     WITNESS_RECORD = "witness_record", _("见证记录")
     DIGITAL_CERTIFICATE = "digital_certificate", _("数字证书记录")
+    # Client data changes (SPEC §4): the signed form when the change is sent to CSDC
+    ACCOUNT_APPLICATION_SIGNED = "account_application_signed", _("已签署证券账户业务申请表")
     OTHER = "other", _("其他")
 
 
@@ -154,8 +156,8 @@ class ChainLink(models.Model):
 
     `row_hash` is SHA-256 over the row's canonical content as read back from the database; `link_hash` is
     SHA-256 over the previous link's hash and this link's fields, so altering, removing or re-ordering a
-    row or a link breaks the chain from there on. Links are appended under one lock (archive.chain), in
-    the same transaction as the row. See docs/decisions/0007-audit-hash-chain.md.
+    row or a link breaks the chain from there on. Links are appended after the row's commit by one
+    sequencer under one lock (`services.chain_sequence`). See docs/decisions/0007-audit-hash-chain.md.
     """
 
     table = models.CharField(_("数据表"), max_length=100, help_text=_("app_label.ModelName"))
@@ -174,6 +176,29 @@ class ChainLink(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.table}:{self.row_pk} {self.link_hash[:12]}"
+
+
+class ChainPending(models.Model):
+    """A committed history row or document that has no ChainLink yet (docs/decisions/0007).
+
+    Inserted in the same transaction as the row (no lock), so a rolled-back row leaves no entry and a
+    committed one is never lost; `services.chain_sequence` appends the links after commit, in id order,
+    and deletes the entries in the same transaction. No foreign keys, no history: the write path stays
+    one cheap INSERT.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    table = models.CharField(_("数据表"), max_length=100, help_text=_("app_label.ModelName"))
+    row_pk = models.CharField(_("行主键"), max_length=64)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待上链记录 Chain pending")
+        verbose_name_plural = _("待上链记录 Chain pending")
+        triggers = [_NO_UPDATE]
+
+    def __str__(self) -> str:
+        return f"pending #{self.pk} {self.table}:{self.row_pk}"
 
 
 class DossierStatus(models.TextChoices):

@@ -26,6 +26,7 @@ from .errors import ArchiveError
 from .models import (
     AccessAction,
     ChainLink,
+    ChainPending,
     Document,
     DocumentAccess,
     DocumentKind,
@@ -140,7 +141,7 @@ def document_store(
     # The file is written last: if it fails, the row rolls back with it.
     document.storage_name = default_storage.save(_storage_name(sha256, extension), ContentFile(content))
     document.save()
-    chain_append(instance=document)
+    chain_record(instance=document)
     logger.info("document stored: id=%s client=%s kind=%s sha256=%s", document.pk, client.pk, kind, sha256)
     return document
 
@@ -253,7 +254,7 @@ def document_rerender(document: Document) -> bytes:
 # ---------------------------------------------------------------------------------------------------------
 
 CHAIN_GENESIS = "0" * 64
-# One chain, so one lock: pg_advisory_xact_lock is held until the appending transaction ends.
+# One chain, so one lock, taken only by the sequencer (chain_sequence) in its own short transactions.
 _CHAIN_LOCK_KEY = 0x6B616968_75636861  # "kaihucha"
 # Document columns that may legitimately change later (retention, legal hold) are not hashed.
 _CHAIN_EXCLUDED_FIELDS = {"archive.Document": {"legal_hold", "retention_until"}}
@@ -299,31 +300,92 @@ def _chain_rows(model, pks) -> dict[str, dict]:
     }
 
 
-@transaction.atomic
-def chain_append(*, instance: models.Model) -> ChainLink:
-    """Append the link for a row just inserted, inside the same transaction; serialised by one lock."""
-    model = type(instance)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    row_pk = str(instance.pk)
-    # Hash what the database holds (after its conversions), which is what verification re-reads.
-    row_hash = chain_row_hash(_chain_rows(model, [instance.pk])[row_pk])
-    head = ChainLink.objects.order_by("-pk").values_list("link_hash", flat=True).first()
-    prev_hash = head or CHAIN_GENESIS
-    table = model._meta.label
-    return ChainLink.objects.create(
-        table=table,
-        row_pk=row_pk,
-        row_hash=row_hash,
-        prev_hash=prev_hash,
-        link_hash=chain_link_hash(prev_hash=prev_hash, table=table, row_pk=row_pk, row_hash=row_hash),
-    )
+def chain_record(*, instance: models.Model) -> None:
+    """Mark a row just inserted for chaining: one INSERT in the caller's transaction, no lock.
+
+    It commits or rolls back with the row; chain_sequence appends the link after commit.
+    """
+    ChainPending.objects.create(table=instance._meta.label, row_pk=str(instance.pk))
 
 
 def history_record_chain(sender, history_instance, **kwargs) -> None:
-    """simple-history's post_create_historical_record: chain the history row just written."""
-    chain_append(instance=history_instance)
+    """simple-history's post_create_historical_record: mark the history row just written for chaining."""
+    chain_record(instance=history_instance)
+
+
+CHAIN_SEQUENCE_LIMIT = 500  # entries per sequencer transaction: keeps the lock and the transaction short
+CHAIN_SEQUENCE_MAX_BATCHES = 200  # one run chains at most limit × batches rows; the next run continues
+
+
+def _chain_sequence_batch(*, limit: int, after: int) -> tuple[int, int, bool]:
+    """One short transaction under the chain lock: link up to `limit` committed pending rows, oldest entry
+    first, continuing from the head, and delete their entries. Returns (links added, last entry id seen,
+    whether more entries may follow)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # SQLite serialises writers by itself
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+        pending = list(ChainPending.objects.filter(pk__gt=after).order_by("pk")[:limit])
+        if not pending:
+            return 0, after, False
+        by_table: dict[str, list[str]] = {}
+        for entry in pending:
+            by_table.setdefault(entry.table, []).append(entry.row_pk)
+        rows: dict[str, dict[str, dict]] = {}
+        linked: set[tuple[str, str]] = set()
+        for table, pks in by_table.items():
+            try:
+                # Hash what the database holds (after its conversions), which is what verification re-reads.
+                rows[table] = _chain_rows(apps.get_model(table), pks)
+            except LookupError:
+                rows[table] = {}
+            linked.update(
+                (table, pk)
+                for pk in ChainLink.objects.filter(table=table, row_pk__in=pks).values_list("row_pk", flat=True)
+            )
+        prev_hash = ChainLink.objects.order_by("-pk").values_list("link_hash", flat=True).first() or CHAIN_GENESIS
+        links: list[ChainLink] = []
+        done: list[int] = []
+        for entry in pending:
+            key = (entry.table, entry.row_pk)
+            if key in linked:  # recorded twice: the row has its link already
+                done.append(entry.pk)
+                continue
+            row = rows[entry.table].get(entry.row_pk)
+            if row is None:  # cannot happen through the services; left pending, so verify shows it
+                logger.error("chain: pending row not found: %s pk=%s (entry %s)", entry.table, entry.row_pk, entry.pk)
+                continue
+            row_hash = chain_row_hash(row)
+            link_hash = chain_link_hash(prev_hash=prev_hash, table=entry.table, row_pk=entry.row_pk, row_hash=row_hash)
+            links.append(
+                ChainLink(
+                    table=entry.table, row_pk=entry.row_pk, row_hash=row_hash, prev_hash=prev_hash, link_hash=link_hash
+                )
+            )
+            linked.add(key)
+            done.append(entry.pk)
+            prev_hash = link_hash
+        ChainLink.objects.bulk_create(links)  # ids follow list order: the order verification walks
+        ChainPending.objects.filter(pk__in=done).delete()
+    return len(links), pending[-1].pk, len(pending) == limit
+
+
+def chain_sequence(*, limit: int = CHAIN_SEQUENCE_LIMIT, max_batches: int = CHAIN_SEQUENCE_MAX_BATCHES) -> int:
+    """Append the links of every committed pending row (docs/decisions/0007). Returns the links added.
+
+    Runs after commit (beat, archive.tasks.chain_sequence_task), never inside a business transaction. Each
+    batch is its own transaction under the chain lock, so a run that dies leaves a valid chain and the
+    rows not yet linked still pending; the next run continues from the head.
+    """
+    total, after = 0, 0
+    for _ in range(max_batches):
+        added, after, more = _chain_sequence_batch(limit=limit, after=after)
+        total += added
+        if not more:
+            break
+    if total:
+        logger.info("chain: %s link(s) appended", total)
+    return total
 
 
 @dataclass
@@ -343,6 +405,9 @@ class ChainReport:
     first_break: ChainBreak | None = None
     head_hash: str = CHAIN_GENESIS
     unchained: dict[str, int] = field(default_factory=dict)
+    # Committed rows waiting for the sequencer (normal for a few seconds after commit); not a break.
+    pending: dict[str, int] = field(default_factory=dict)
+    pending_oldest: datetime.datetime | None = None
 
 
 def chain_tables() -> list[type]:
@@ -354,8 +419,9 @@ def chain_tables() -> list[type]:
 def chain_verify(*, batch_size: int = 2000) -> ChainReport:
     """Walk the chain in order; recompute every link and every row hash. Reports the first broken link.
 
-    Also counts rows of chained tables that have no link at all (written around the services, or before
-    the chain existed).
+    Also counts rows of chained tables waiting for the sequencer ("pending", not a fault) and rows with
+    neither a link nor a pending entry ("unchained": written around the services, or before the chain
+    existed). Reads only: it never runs the sequencer.
     """
     prev_hash = CHAIN_GENESIS
     checked = 0
@@ -402,13 +468,25 @@ def chain_verify(*, batch_size: int = 2000) -> ChainReport:
             continue
         label = model._meta.label
         linked = ChainLink.objects.filter(table=label).values("row_pk")
+        waiting = ChainPending.objects.filter(table=label).values("row_pk")
         pk_field = model._meta.pk
         if isinstance(pk_field, models.AutoField | models.BigAutoField | models.IntegerField):
             linked = linked.annotate(as_int=Cast("row_pk", models.BigIntegerField())).values("as_int")
-        missing = model._default_manager.exclude(pk__in=linked).count()
+            waiting = waiting.annotate(as_int=Cast("row_pk", models.BigIntegerField())).values("as_int")
+        # One statement, one snapshot: the sequencer moves a row from pending to linked atomically.
+        missing = model._default_manager.exclude(pk__in=linked).exclude(pk__in=waiting).count()
         if missing:
             unchained[label] = missing
-    return ChainReport(ok=not unchained, links_checked=checked, head_hash=prev_hash, unchained=unchained)
+    pending = dict(ChainPending.objects.values_list("table").annotate(n=models.Count("id")).order_by("table"))
+    oldest = ChainPending.objects.order_by("pk").values_list("recorded_at", flat=True).first()
+    return ChainReport(
+        ok=not unchained,
+        links_checked=checked,
+        head_hash=prev_hash,
+        unchained=unchained,
+        pending=pending,
+        pending_oldest=oldest,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -643,3 +721,20 @@ def change_slips_generate() -> int:
         except Exception:  # one bad slip must not stop the others; the next sweep tries again
             logger.exception("change slip failed: request=%s", request_id)
     return filed
+
+
+# Supporting documents of a change request, for accounts' client-file port (accounts/ports.py, ADR 0010).
+
+
+def change_document_kinds(client_id: int, ids: list[int]) -> dict[int, str]:
+    """{id: kind} of the given documents that exist and belong to this client (others are left out)."""
+    rows = Document.objects.filter(client_id=client_id, pk__in=list(ids)).values_list("pk", "kind")
+    return dict(rows)
+
+
+def change_document_ingest(*, actor, client: Client, upload) -> int:
+    """Store one file the clerk handed in with a change request; returns the document id."""
+    document = document_store(
+        actor=actor, client=client, kind=upload.kind, content=upload.content, filename=upload.filename
+    )
+    return document.pk

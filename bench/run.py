@@ -185,10 +185,10 @@ def wait_http(port: int, path: str = "/healthz", timeout: float = 60) -> None:
     raise RuntimeError(f"gunicorn did not answer on {port}; see var/bench-web.log")
 
 
-def servers_start(env: dict, port: int) -> dict:
+def servers_start(env: dict, port: int, threads: int = 1) -> dict:
     py = sys.executable
-    web = start([py, "-m", "gunicorn", "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--error-logfile", "-",
-                 "--log-level", "warning"], env, "web")  # fmt: skip
+    web = start([py, "-m", "gunicorn", "config.wsgi", "-w", "2", "--threads", str(threads), "-b", f"127.0.0.1:{port}",
+                 "--error-logfile", "-", "--log-level", "warning"], env, "web")  # fmt: skip
     name = f"bench-{uuid.uuid4().hex[:6]}@localhost"
     worker = start([py, "-m", "celery", "-A", "config", "worker", "-n", name, "--concurrency", "2", "--pool",
                     "prefork", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"], env, "worker")  # fmt: skip
@@ -508,7 +508,11 @@ def flow_static(users: dict) -> dict:
 
 def bench_flow(port: int, data: dict, seconds: int, threads: int, redis_url: str, procs: dict) -> dict:
     from django.db import connection
+    from django.utils.timezone import now as django_now
 
+    from archive.models import ChainPending
+    from archive.services import chain_sequence, chain_verify
+    from archive.tasks import chain_sequence_task
     from callbacks.models import CallbackTask
     from callbacks.tasks import callback_tasks_sweep_task
 
@@ -545,16 +549,25 @@ def bench_flow(port: int, data: dict, seconds: int, threads: int, redis_url: str
         return {"web": children(procs["web"].pid), "worker": children(procs["worker"].pid),
                 "load": [os.getpid()], "postgres": backend_pids(connection.settings_dict["NAME"])}  # fmt: skip
 
+    chain_sequence()  # rows of the data step: the lag below is that of rows written under load
     cpu_before = {k: cpu_seconds(v) for k, v in groups().items()}
     pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
     for t in pool:
         t.start()
     backlog_peak = 0
+    chain_lag = 0.0  # age of the oldest row waiting for its tamper-evidence link (docs/decisions/0007)
+    chain_sent = 0.0
     while any(t.is_alive() for t in pool):
         time.sleep(1)
         backlog_peak = max(backlog_peak, broker_backlog(redis_url))
         if int(time.perf_counter() - start_at) % 15 == 0:
             callback_tasks_sweep_task.delay()  # what beat does every minute, more often so the bench sees it
+        if time.perf_counter() - chain_sent >= 5:  # what beat does (CELERY_BEAT_SCHEDULE, every 5 s)
+            chain_sequence_task.apply_async(expires=60)
+            chain_sent = time.perf_counter()
+        oldest = ChainPending.objects.order_by("pk").values_list("recorded_at", flat=True).first()
+        if oldest is not None:
+            chain_lag = max(chain_lag, (django_now() - oldest).total_seconds())
     for t in pool:
         t.join()
     load_s = time.perf_counter() - start_at
@@ -576,6 +589,11 @@ def bench_flow(port: int, data: dict, seconds: int, threads: int, redis_url: str
         if created >= len(app_ids):
             break
         time.sleep(0.5)
+    t3 = time.monotonic()
+    while ChainPending.objects.exists() and time.monotonic() - t3 < 60:  # as beat would, every 5 s
+        chain_sequence_task.apply_async(expires=60)
+        time.sleep(5)
+    chain = chain_verify()
     rate = len(done) / load_s
     per_flow = {k: v / max(len(done), 1) for k, v in cpu.items()}
     total = sum(per_flow.values())
@@ -588,11 +606,15 @@ def bench_flow(port: int, data: dict, seconds: int, threads: int, redis_url: str
     figure("3", "PDF/task backlog at the end (peak)", f"{backlog_end} ({backlog_peak})", unit="tasks")
     figure("3", "backlog drain time after the load", drain_s, unit="s")
     figure("3", "callback tasks created by the sweeper", f"{created}/{len(app_ids)}", "all", created >= len(app_ids))
+    figure("3", "chain lag: oldest pending row during the load", chain_lag, unit="s")
+    figure("3", "chain after the load: no break, nothing pending", f"{chain.links_checked} links",
+           "valid", chain.first_break is None and not chain.pending)  # fmt: skip
     if errors:
         log(f"first flow errors: {errors[:3]}")
     return {"flows": len(done), "seconds": load_s, "flows_per_s": rate, "errors": len(errors),
             "error_samples": errors[:5], "backlog_end": backlog_end, "backlog_peak": backlog_peak,
-            "drain_s": drain_s, "callback_tasks": created, "cpu_s_per_flow": per_flow,
+            "drain_s": drain_s, "callback_tasks": created, "cpu_s_per_flow": per_flow, "chain_lag_s": chain_lag,
+            "chain_ok": chain.first_break is None and not chain.pending,
             "cpu_ceiling_flows_per_s": os.cpu_count() / total}  # fmt: skip
 
 
@@ -739,9 +761,11 @@ def bench_history(n: int) -> dict:
 
     from simple_history.signals import post_create_historical_record
 
-    from archive.services import history_record_chain
+    from archive.models import ChainPending
+    from archive.services import chain_sequence, history_record_chain
 
     register(10)  # warm
+    chain_sequence()  # rows left by earlier benchmarks: the sequencer is timed on this benchmark's rows only
     with_h, without_h, unchained = [], [], []
     for _ in range(3):  # interleave so drift hits all three
         with_h.append(register(n // 3))
@@ -753,12 +777,18 @@ def bench_history(n: int) -> dict:
             unchained.append(register(n // 3))
         finally:
             post_create_historical_record.connect(history_record_chain, dispatch_uid="archive_history_chain")
+    # the links themselves are appended after commit by the sequencer (docs/decisions/0007): its cost per row
+    pending = ChainPending.objects.count()
+    t = time.perf_counter()
+    linked = chain_sequence()
+    seq_ms = (time.perf_counter() - t) / max(linked, 1) * 1000
     w, wo, wu = statistics.median(with_h), statistics.median(without_h), statistics.median(unchained)
-    figure("5", "client_register with history (and its chain link)", w, unit="ms")
-    figure("5", "client_register with history, chain link off", wu, unit="ms")
+    figure("5", "client_register with history (chain: pending entry)", w, unit="ms")
+    figure("5", "client_register with history, chain entry off", wu, unit="ms")
     figure("5", "client_register without history", wo, unit="ms")
     figure("5", "with / without history", w / wo, "≤ 2", w / wo <= 2)
     figure("5", "simple-history alone (chain off) / without history", wu / wo, "≤ 2", wu / wo <= 2)
+    figure("5", f"sequencer after commit, per link ({linked} of {pending} pending)", seq_ms, unit="ms")
     # bulk path: the demo generator writes clients and their history with bulk_create_with_history
     counts = {}
     for batches in (2, 4):
@@ -774,6 +804,7 @@ def bench_history(n: int) -> dict:
         "without_ms": wo,
         "unchained_ms": wu,
         "ratio": w / wo,
+        "sequencer_ms_per_link": seq_ms,
         "bulk_queries": counts,
         "per_batch": per_batch,
     }
@@ -792,6 +823,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--only", default="", help="comma-separated benchmark numbers (1-8)")
     parser.add_argument("--flow-seconds", type=int)
+    parser.add_argument("--web-threads", type=int, default=1, help="gunicorn threads per worker (2 workers)")
     args = parser.parse_args(argv)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     cfg = dict(MODES[mode])
@@ -817,7 +849,7 @@ def main(argv: list[str] | None = None) -> int:
         results["clients"] = data["clients"]
         print(f"\n  {'#':<4} {'figure':<52} {'value':>18}  {'goal':<24} verdict", flush=True)
         needs_servers = {1, 3, 7, 8} & set(only)
-        procs = servers_start(env, port := free_port()) if needs_servers else {}
+        procs = servers_start(env, port := free_port(), args.web_threads) if needs_servers else {}
         if 1 in only:
             log("1 suitability match API vs bare views (wrk) …")
             results["1_match"] = bench_match(port, data, cfg["http_s"])

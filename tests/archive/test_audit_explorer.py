@@ -188,7 +188,13 @@ def test_history_api_is_masked_and_filterable(api_client, compliance, zhang):
 
 @pytest.mark.postgres
 def test_chain_page_reports_ok_then_the_altered_row(officer_web, zhang):
-    assert 'data-testid="chain-ok"' in officer_web.get(reverse("audit-chain")).content.decode()
+    from archive.services import chain_sequence
+
+    pending = officer_web.get(reverse("audit-chain")).content.decode()
+    assert 'data-testid="chain-ok"' in pending and 'data-testid="chain-pending"' in pending  # not linked yet
+    chain_sequence()
+    html = officer_web.get(reverse("audit-chain")).content.decode()
+    assert 'data-testid="chain-ok"' in html and 'data-testid="chain-pending"' not in html
     victim = zhang.history.order_by("history_id").first()
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
