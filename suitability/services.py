@@ -527,8 +527,12 @@ def product_match(
     product_attrs: dict | None = None,
     actor=None,
     record: bool = True,
+    subject: selectors.MatchSubject | None = None,
 ) -> MatchDecision:
-    """Decide whether `client` may buy `product` (or a product with these attributes), and store why."""
+    """Decide whether `client` may buy `product` (or a product with these attributes), and store why.
+
+    `subject`: the client's class and assessment if the caller has just read them with
+    `selectors.match_subject` (the API does, to read them with the client in one query)."""
     if actor is not None:
         require_perm(actor, "suitability.match_product")
     if product is not None:
@@ -537,10 +541,12 @@ def product_match(
         snapshot = _product_attrs_check(product_attrs)
     else:
         raise ApplicationError(SuitabilityError.PRODUCT_REQUIRED)
+    if subject is None or subject.client.pk != client.pk:
+        subject = selectors.match_subject(client_id=client.pk)
     inputs = _match_inputs(
         client=client,
-        investor_class=selectors.investor_class_current(client_id=client.pk),
-        assessment=selectors.assessment_current(client_id=client.pk),
+        investor_class=subject.investor_class if subject is not None else InvestorClass.ORDINARY,
+        assessment=subject.assessment if subject is not None else None,
         product=snapshot,
         now=timezone.now(),
     )

@@ -4,6 +4,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -190,7 +192,8 @@ STORAGES = {
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, reading the user's permissions in the same query (docs/performance.md)
+        "accounts.access.TokenWithPermissionsAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -272,8 +275,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Benchmarks only (bench/run.py sets it): bare floor views under /bench/ and a no-op Celery task. Never on otherwise.
 BENCH_FLOOR_VIEWS = env.bool("BENCH_FLOOR_VIEWS", default=False)
 CELERY_IMPORTS = ["bench.floor_tasks"] if BENCH_FLOOR_VIEWS else []
+# The tamper-evidence sequencer has a queue of its own so that it never waits behind a backlog of PDF tasks:
+# a worker started without -Q consumes every queue listed here, taking from them in turn.
+CELERY_TASK_QUEUES = [
+    Queue("celery", routing_key="celery"),
+    Queue("audit-chain", routing_key="audit-chain"),
+]
+CELERY_TASK_ROUTES = {"archive.tasks.chain_sequence_task": {"queue": "audit-chain"}}
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "accounts.tasks.worker_heartbeat_record", "schedule": 60.0},
+    # Idempotency-Key records live IDEMPOTENCY_TTL_HOURS; forget the expired ones once an hour.
+    "idempotency-keys-purge": {"task": "accounts.tasks.idempotency_keys_purge_task", "schedule": 3600.0},
     "callback-tasks-sweep": {"task": "callbacks.tasks.callback_tasks_sweep_task", "schedule": 60.0},
     "callback-deadlines-enforce": {"task": "callbacks.tasks.callback_deadlines_enforce_task", "schedule": 300.0},
     # Suitability (SPEC §5): re-send result / warning PDFs whose task was lost after commit.
@@ -281,10 +293,17 @@ CELERY_BEAT_SCHEDULE = {
     # Client data changes (SPEC §4): resend lost CSDC workflows; file confirmation slips.
     "change-requests-sweep": {"task": "accounts.tasks.change_requests_sweep_task", "schedule": 60.0},
     "change-slips-generate": {"task": "archive.tasks.change_slips_generate_task", "schedule": 30.0},
+    # Tamper evidence (docs/decisions/0007): link rows committed since the last tick. `expires` drops ticks
+    # that waited too long behind other tasks: a later tick does the same work.
+    "audit-chain-sequence": {
+        "task": "archive.tasks.chain_sequence_task",
+        "schedule": 5.0,
+        "options": {"expires": 60.0},
+    },
     # Tiering (SPEC §7): re-tier the whole client base every night after the metrics import.
     "tier-recompute-nightly": {
         "task": "tiering.tasks.tier_recompute_nightly",
-        "schedule": __import__("celery.schedules").schedules.crontab(hour=2, minute=30),
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 
