@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .access import perm_class
+from .idempotency import idempotent
 from .models import Branch
 from .roles import user_roles
 from .serializers import BranchSerializer, MeSerializer, PiiRevealRequestSerializer, PiiRevealSerializer
@@ -34,6 +35,7 @@ class BranchListCreateApi(generics.ListCreateAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(summary="Create a branch (administrators)")
+    @idempotent
     def post(self, request, *args, **kwargs):
         serializer = BranchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -42,7 +44,10 @@ class BranchListCreateApi(generics.ListCreateAPIView):
 
 
 class ClientPiiRevealApi(APIView):
-    """Reveal one masked field of a client; the permission check and the log are in the service."""
+    """Reveal one masked field of a client; the permission check and the log are in the service.
+
+    The one POST without `@idempotent`, on purpose: a replay would keep the clear value in the idempotency
+    table and hand it out again without a reveal log entry. A retried reveal is simply another logged reveal."""
 
     @extend_schema(
         request=PiiRevealRequestSerializer,

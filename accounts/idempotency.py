@@ -1,7 +1,7 @@
-"""`Idempotency-Key` on creating POSTs: a retried request replays the first answer instead of doing the
-work twice.
+"""`Idempotency-Key` on every POST of the REST API (creations and state-changing actions): a retried request
+replays the first answer instead of doing the work twice.
 
-- same key + same caller + same request (method, path, body) → the first response, status and body;
+- same key + same caller + same request (method, path, query, body) → the first response, status and body;
 - same key + different request → 422 `idempotency_key_reused`;
 - a retry while the first request is still running → 409 `idempotency_request_in_flight`;
 - keys belong to the caller (user) and are forgotten after IDEMPOTENCY_TTL_HOURS
@@ -9,7 +9,13 @@ work twice.
 
 Insert-first: the key row is created (and committed) *before* the work runs, under a unique constraint on
 (user, key), so two concurrent retries cannot both run it — the loser sees the row and gets 409 or the
-replay. Server errors (5xx) are not remembered: the key row is deleted and the caller may retry.
+replay. Server errors (5xx, or an exception DRF does not render) are not remembered: the key row is deleted
+and the caller may retry.
+
+`@idempotent` also documents the header on the operation (and `accounts.schema` then adds the 400, 409 and
+422 answers), so the OpenAPI schema cannot forget it. Without the header the view runs as usual: the only cost is
+one lookup in the request's META. The one POST that does not use it is the personal-data reveal
+(`accounts/api.py`, see there).
 """
 
 import functools
@@ -18,10 +24,11 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -29,6 +36,7 @@ from .errors import ApplicationError, ErrorCatalog, ErrorSpec
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+META_KEY = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 255
 
 
@@ -57,9 +65,9 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "Optional, recommended. A unique key per intended creation (e.g. a UUID). Retrying with the same key "
+        "Optional, recommended. A unique key per intended operation (e.g. a UUID). Retrying with the same key "
         "and the same body returns the first response (status and body, with `Idempotent-Replayed: true`) "
-        "and never creates twice; the same key with a different body gives 422 `idempotency_key_reused`; a "
+        "and never creates or acts twice; the same key with a different body gives 422 `idempotency_key_reused`; a "
         "retry while the first request is still running gives 409 `idempotency_request_in_flight`. Keys "
         "are per caller and remembered for IDEMPOTENCY_TTL_HOURS (default 24 h)."
     ),
@@ -70,13 +78,26 @@ def ttl() -> timedelta:
     return timedelta(hours=getattr(settings, "IDEMPOTENCY_TTL_HOURS", 24))
 
 
+def _file_fingerprint(upload: UploadedFile) -> str:
+    """An uploaded file by its content (another file under the same name is another request); the file is
+    left at its start for the view."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return f"file:{upload.size}:{digest.hexdigest()}:{upload.name}"
+
+
 def request_fingerprint(request) -> str:
-    """SHA-256 of method, path and the parsed body (keys sorted), so equal requests hash equal."""
+    """SHA-256 of method, path, query parameters and the parsed body (keys sorted; uploaded files by their
+    content), so equal requests hash equal (e.g. `?strict=1` on the metrics import is part of the request)."""
     data = request.data
     if hasattr(data, "lists"):  # QueryDict (form / multipart): keep repeated values
-        data = {k: v for k, v in data.lists()}
+        data = {k: [_file_fingerprint(v) if isinstance(v, UploadedFile) else v for v in values]
+                for k, values in data.lists()}  # fmt: skip
     body = json.dumps(data, cls=JSONEncoder, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(f"{request.method}\n{request.path}\n{body}".encode()).hexdigest()
+    query = json.dumps(sorted(request.query_params.lists()), ensure_ascii=False)
+    return hashlib.sha256(f"{request.method}\n{request.path}\n{query}\n{body}".encode()).hexdigest()
 
 
 def _claim(user, key: str, fingerprint: str) -> IdempotencyKey | None:
@@ -108,11 +129,13 @@ def _remember(user, key: str, response: Response) -> None:
 
 
 def idempotent(view_method):
-    """Decorate a DRF view's `post(self, request, ...)`. Without the header the view runs as usual."""
+    """Decorate a DRF view's `post(self, request, ...)`. Without the header the view runs as usual.
+
+    Works under or over `@extend_schema`; the header parameter is added to the operation's schema."""
 
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
-        key = request.headers.get(HEADER)
+        key = request.META.get(META_KEY)  # not request.headers: that builds a dict of every header
         if key is None or not request.user.is_authenticated:
             return view_method(self, request, *args, **kwargs)
         key = key.strip()
@@ -129,13 +152,18 @@ def idempotent(view_method):
                 existing.response_body, status=existing.response_status, headers={"Idempotent-Replayed": "true"}
             )
         try:
-            response = view_method(self, request, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - render it as DRF would, then remember the answer
-            response = self.handle_exception(exc)
+            try:
+                response = view_method(self, request, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - render it as DRF would, then remember the answer
+                response = self.handle_exception(exc)  # re-raises what DRF does not handle (a 500)
+        except BaseException:
+            IdempotencyKey.objects.filter(user=request.user, key=key).delete()  # not remembered: retry may run
+            raise
         _remember(request.user, key, response)
         return response
 
-    return wrapper
+    wrapper.kwargs = dict(getattr(view_method, "kwargs", {}))  # not shared with view_method (functools.wraps)
+    return extend_schema(parameters=[IDEMPOTENCY_PARAMETER])(wrapper)
 
 
 def idempotency_keys_purge(*, now=None) -> int:

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import perm_class
+from accounts.idempotency import idempotent
 
 from . import selectors, services
 from .models import CONFIRMATION_FIELDS, CallbackTask
@@ -69,6 +70,7 @@ class CallbackAttemptRecordApi(APIView):
         summary="Record a callback attempt: all five confirmations → passed and the accounts are activated "
         "(once; a concurrent second pass gets 409 task_done); any denied → failed; not reached → next attempt",
     )
+    @idempotent
     def post(self, request, task_id: int):
         get_object_or_404(CallbackTask, pk=task_id)
         serializer = CallbackAttemptRecordSerializer(data=request.data)

@@ -119,12 +119,14 @@ class ApplicationDetailApi(APIView):
 
 
 def _action(*, perm: str, summary: str, request_serializer=None, call):
-    """A POST endpoint for one step: parse, call the service, answer with the application."""
+    """A POST endpoint for one step: parse, call the service, answer with the application (Idempotency-Key
+    honoured: a retried step replays its first answer instead of a 409 from the state machine)."""
 
     class _StepApi(APIView):
         permission_classes = [perm_class(perm)]
 
         @extend_schema(tags=TAGS, summary=summary, request=request_serializer, responses=ApplicationDetailSerializer)
+        @idempotent
         def post(self, request, application_id: int):
             from django.shortcuts import get_object_or_404
 

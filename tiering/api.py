@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.access import perm_class
 from accounts.errors import ApplicationError
+from accounts.idempotency import idempotent
 from accounts.models import Client
 
 from . import selectors, services
@@ -69,6 +70,7 @@ class MetricsImportApi(APIView):
         responses={200: MetricsImportResultSerializer, 400: MetricsImportResultSerializer},
         summary="Bulk import of daily client metrics (JSON list); bad rows are reported by position (1-based)",
     )
+    @idempotent
     def post(self, request):
         rows = request.data if isinstance(request.data, list) else []
         strict = request.query_params.get("strict") in ("1", "true", "yes")
@@ -86,6 +88,7 @@ class RecomputeApi(APIView):
         return Response(TierRecomputeSerializer(TierRecompute.objects.all()[:20], many=True).data)
 
     @extend_schema(request=None, responses={202: TierRecomputeSerializer}, summary="Start a recompute (task)")
+    @idempotent
     def post(self, request):
         run = services.tier_recompute_request(actor=request.user)
         return Response(TierRecomputeSerializer(run).data, status=status.HTTP_202_ACCEPTED)
@@ -111,6 +114,7 @@ class PolicyListApi(APIView):
         responses={201: TierPolicySerializer},
         summary="Create a draft version (editing a policy always creates a new version)",
     )
+    @idempotent
     def post(self, request):
         ser = TierPolicyCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -142,6 +146,7 @@ class PolicyProposeApi(APIView):
     permission_classes = [perm_class("tiering.add_tierpolicy")]
 
     @extend_schema(request=None, responses=TierPolicySerializer, summary="Propose a draft for activation (maker)")
+    @idempotent
     def post(self, request, policy_id: int):
         services.policy_propose(actor=request.user, policy_id=policy_id)
         return Response(TierPolicySerializer(_policy(policy_id)).data)
@@ -153,6 +158,7 @@ class PolicyApproveApi(APIView):
     @extend_schema(
         request=None, responses=TierPolicySerializer, summary="Approve and activate a proposed version (checker)"
     )
+    @idempotent
     def post(self, request, policy_id: int):
         services.policy_approve(actor=request.user, policy_id=policy_id)
         return Response(TierPolicySerializer(_policy(policy_id)).data)
@@ -162,6 +168,7 @@ class PolicyWhatIfApi(APIView):
     permission_classes = [perm_class("tiering.view_tier_dashboard")]
 
     @extend_schema(request=None, responses=WhatIfSerializer, summary="What-if: run a policy without writing tiers")
+    @idempotent
     def post(self, request, policy_id: int):
         return Response(WhatIfSerializer(services.policy_what_if(actor=request.user, policy_id=policy_id)).data)
 
@@ -174,6 +181,7 @@ class ClientOverrideApi(APIView):
         responses={201: TierOverrideSerializer},
         summary="Request a manual tier for a client (needs a second person's approval)",
     )
+    @idempotent
     def post(self, request, client_id: int):
         ser = TierOverrideCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -187,6 +195,7 @@ class OverrideDecideApi(APIView):
     @extend_schema(
         request=DecisionSerializer, responses=TierOverrideSerializer, summary="Approve or reject an override"
     )
+    @idempotent
     def post(self, request, override_id: int):
         ser = DecisionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
