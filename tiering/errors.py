@@ -18,6 +18,11 @@ class TieringError(ErrorCatalog):
     POLICY_INVALID = ErrorSpec(400, "分级规则无效：{reason}", "The tier rules are not valid: {reason}")
     NO_ACTIVE_POLICY = ErrorSpec(409, "没有生效的分级策略。", "There is no active tier policy.")
     RECOMPUTE_RUNNING = ErrorSpec(409, "已有分级重算正在运行。", "A tier recompute is already running.")
+    RECOMPUTE_ACTIVE = ErrorSpec(
+        409,
+        "分级重算 #{run_id} 正在排队或运行，请待其完成后再发起。",
+        "Tier recompute #{run_id} is already queued or running; start another one after it finishes.",
+    )
     RECOMPUTE_NEEDS_POSTGRES = ErrorSpec(
         501,
         "分级重算使用 PostgreSQL 窗口函数，嵌入式 SQLite 模式下不可用。",

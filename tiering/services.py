@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import require_different_person, require_perm
@@ -40,6 +41,9 @@ logger = logging.getLogger(__name__)
 THRESHOLD_OPS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "="}
 METRIC_LABELS = {m.value: str(m.label) for m in Metric}
 RECOMPUTE_LOCK_KEY = 7_000_701  # pg advisory lock: one recompute at a time
+RECOMPUTE_REQUEST_LOCK_KEY = 7_000_702  # pg advisory xact lock: requests check for an active run one at a time
+# Longer than the task's time limit (3300 s): a run queued or started before this was lost and blocks nothing.
+RECOMPUTE_ACTIVE_FOR = datetime.timedelta(hours=1)
 
 
 # ---------------------------------------------------------------------------------------------- policies
@@ -253,15 +257,30 @@ def _require_postgres() -> None:
 
 
 def tier_recompute_request(*, actor, trigger: str = "manual", as_of: datetime.date | None = None) -> TierRecompute:
-    """Queue a recompute; the task is sent after commit."""
+    """Queue a recompute; the task is sent after commit. Of two requests at once exactly one run is queued:
+    while a run is queued or running, another request gets RECOMPUTE_ACTIVE (409). Metrics imported after a
+    run took its snapshot are stored and picked up by the next run."""
     if actor is not None:
         require_perm(actor, "tiering.recompute_tiers")
     from .tasks import tier_recompute_task
 
-    run = TierRecompute.objects.create(
-        as_of=as_of or timezone.localdate(), requested_by=actor if actor is not None else None, trigger=trigger
-    )
-    transaction.on_commit(lambda: tier_recompute_task.delay(run.pk))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_REQUEST_LOCK_KEY])
+        since = timezone.now() - RECOMPUTE_ACTIVE_FOR
+        active = (
+            TierRecompute.objects.filter(status__in=[TierRecomputeStatus.QUEUED, TierRecomputeStatus.RUNNING])
+            .filter(Q(started_at__gte=since) | Q(started_at__isnull=True, created_at__gte=since))
+            .order_by("-created_at")
+            .first()
+        )
+        if active is not None:
+            raise ApplicationError(TieringError.RECOMPUTE_ACTIVE, run_id=active.pk)
+        run = TierRecompute.objects.create(
+            as_of=as_of or timezone.localdate(), requested_by=actor if actor is not None else None, trigger=trigger
+        )
+        transaction.on_commit(lambda: tier_recompute_task.delay(run.pk))
     return run
 
 
@@ -285,10 +304,18 @@ def tier_recompute_run(*, run_id: int) -> TierRecompute:
     with connection.cursor() as cur:
         cur.execute("SELECT pg_try_advisory_lock(%s)", [RECOMPUTE_LOCK_KEY])
         if not cur.fetchone()[0]:
+            run.refresh_from_db()
+            if run.status != TierRecomputeStatus.QUEUED:
+                return run  # a redelivered copy of the run in progress (or done): leave it as it is
             err = ApplicationError(TieringError.RECOMPUTE_RUNNING)
-            _run_progress(run_id, status=TierRecomputeStatus.FAILED, error=err.message_in("en"))
+            TierRecompute.objects.filter(pk=run_id, status=TierRecomputeStatus.QUEUED).update(
+                status=TierRecomputeStatus.FAILED, error=err.message_in("en"), finished_at=timezone.now()
+            )
             raise err
         try:
+            run.refresh_from_db()
+            if run.status in (TierRecomputeStatus.DONE, TierRecomputeStatus.FAILED):
+                return run  # another delivery finished it between the first check and the lock
             return _tier_recompute_locked(cur, run)
         except Exception as exc:
             _run_progress(run_id, status=TierRecomputeStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
@@ -296,6 +323,17 @@ def tier_recompute_run(*, run_id: int) -> TierRecompute:
         finally:
             cur.execute("DROP TABLE IF EXISTS tier_calc")
             cur.execute("SELECT pg_advisory_unlock(%s)", [RECOMPUTE_LOCK_KEY])
+
+
+def _tier_calc_counts(cur) -> tuple[dict, int, int]:
+    """Clients per tier, how many are overridden, and the total, in the tier_calc table."""
+    cur.execute("SELECT tier, count(*), sum(overridden::int) FROM tier_calc GROUP BY tier ORDER BY tier")
+    counts, overridden, total = {}, 0, 0
+    for tier, n, n_over in cur.fetchall():
+        counts[tier] = n
+        overridden += n_over
+        total += n
+    return counts, overridden, total
 
 
 def _tier_recompute_locked(cur, run: TierRecompute) -> TierRecompute:
@@ -315,14 +353,24 @@ def _tier_recompute_locked(cur, run: TierRecompute) -> TierRecompute:
     cur.execute("DROP TABLE IF EXISTS tier_calc")
     cur.execute(f"CREATE TEMPORARY TABLE tier_calc AS {sql}", params)  # noqa: S608  (compiled from validated rules)
     cur.execute("ANALYZE tier_calc")  # temporary tables get no autovacuum statistics: without them, nested loops
-    cur.execute("SELECT tier, count(*), sum(overridden::int) FROM tier_calc GROUP BY tier ORDER BY tier")
-    counts, overridden, total = {}, 0, 0
-    for tier, n, n_over in cur.fetchall():
-        counts[tier] = n
-        overridden += n_over
-        total += n
+    counts, overridden, total = _tier_calc_counts(cur)
     _run_progress(run.pk, progress=50, step="writing", clients_total=total, overridden=overridden, counts=counts)
     with transaction.atomic():
+        # An override approved after the snapshot must not be undone by it: hold new decisions until this commits
+        # and lay the approved overrides as they are now over the snapshot.
+        cur.execute("LOCK TABLE tiering_tieroverride IN SHARE MODE")
+        cur.execute(
+            """
+            UPDATE tier_calc t SET tier = o.tier, reason = LEFT(%s || o.reason, 300), overridden = TRUE
+            FROM (
+                SELECT DISTINCT ON (client_id) client_id, tier, reason FROM tiering_tieroverride
+                WHERE status = %s AND expires_on >= %s ORDER BY client_id, decided_at DESC, id DESC
+            ) o
+            WHERE o.client_id = t.client_id
+            """,
+            ["人工调整：", OverrideStatus.APPROVED, run.as_of],
+        )
+        counts, overridden, total = _tier_calc_counts(cur)
         cur.execute(
             """
             INSERT INTO tiering_tierchange (client_id, from_tier, to_tier, policy_version, reason, run_id, changed_at)
@@ -364,6 +412,8 @@ def _tier_recompute_locked(cur, run: TierRecompute) -> TierRecompute:
         progress=100,
         step="done",
         changed=changed,
+        clients_total=total,
+        overridden=overridden,
         counts=counts,
         finished_at=timezone.now(),
     )

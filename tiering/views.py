@@ -114,8 +114,14 @@ def migration(request):
 @permission_required("tiering.recompute_tiers", raise_exception=True)
 @require_POST
 def recompute_start(request):
-    run = services.tier_recompute_request(actor=request.user)
-    messages.success(request, _("已提交分级重算 #%(id)s。") % {"id": run.pk})
+    try:
+        run = services.tier_recompute_request(actor=request.user)
+    except ApplicationError as exc:
+        if exc.status != 409:  # a refusal (permission) stays a refusal; a run already active is a notice
+            raise
+        messages.warning(request, exc.message)
+    else:
+        messages.success(request, _("已提交分级重算 #%(id)s。") % {"id": run.pk})
     return redirect("tiering-dashboard")
 
 

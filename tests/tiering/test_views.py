@@ -30,6 +30,25 @@ def test_dashboard_charts_and_crosstab(client, make_clients, admin, manager):
     assert resp.status_code == 200 and "级别迁移矩阵" in resp.content.decode()
 
 
+def test_recompute_button_while_a_run_is_active_says_so_and_queues_nothing(
+    client, admin, default_policy, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent: list = []
+    monkeypatch.setattr("tiering.tasks.tier_recompute_task.delay", sent.append)
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/tiering/recompute/", follow=True)
+    run = TierRecompute.objects.get()
+    assert first.status_code == 200 and f"已提交分级重算 #{run.pk}" in first.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post("/tiering/recompute/", follow=True)
+
+    assert again.status_code == 200 and again.redirect_chain[-1][0] == "/tiering/"
+    assert f"分级重算 #{run.pk} 正在排队或运行" in again.content.decode()
+    assert TierRecompute.objects.count() == 1 and sent == [run.pk]
+
+
 def test_clerk_gets_403(client, make_staff, default_policy):
     client.force_login(make_staff(Role.CLERK))
     assert client.get("/tiering/").status_code == 403
