@@ -2,6 +2,7 @@
 acks_late with reject-on-worker-lost (settings), so a killed worker's task is redelivered and completes."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from . import services
 
@@ -21,7 +22,8 @@ def callback_deadlines_enforce_task() -> dict:
 @shared_task(
     acks_late=True,
     ignore_result=True,
-    autoretry_for=(ConnectionError, OSError),
+    # A lost database connection (OperationalError/InterfaceError) rolls the work back: run it again.
+    autoretry_for=(ConnectionError, OSError, OperationalError, InterfaceError),
     retry_backoff=True,
     max_retries=5,
     time_limit=300,

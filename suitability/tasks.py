@@ -4,6 +4,7 @@ finds the document filed and does nothing); acks_late with reject-on-worker-lost
 import datetime
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import services
@@ -11,7 +12,8 @@ from . import services
 _PDF_TASK = {
     "acks_late": True,
     "ignore_result": True,
-    "autoretry_for": (ConnectionError, OSError),
+    # A lost database connection (OperationalError/InterfaceError) rolls the work back: run it again.
+    "autoretry_for": (ConnectionError, OSError, OperationalError, InterfaceError),
     "retry_backoff": True,
     "max_retries": 5,
     "time_limit": 300,

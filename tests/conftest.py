@@ -88,6 +88,28 @@ def make_staff(db):
     return _make
 
 
+# The people most workflow tests need (modules that want other names or no name define their own).
+@pytest.fixture
+def clerk(make_staff):
+    from accounts.roles import Role
+
+    return make_staff(Role.CLERK, full_name="王柜台")
+
+
+@pytest.fixture
+def reviewer(make_staff):
+    from accounts.roles import Role
+
+    return make_staff(Role.REVIEWER, full_name="李复核")
+
+
+@pytest.fixture
+def agent(make_staff):
+    from accounts.roles import Role
+
+    return make_staff(Role.CALLBACK_AGENT, username="agent1", full_name="陈回访")
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

@@ -15,21 +15,6 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def clerk(make_staff):
-    return make_staff(Role.CLERK, full_name="王柜台")
-
-
-@pytest.fixture
-def reviewer(make_staff):
-    return make_staff(Role.REVIEWER, full_name="李复核")
-
-
-@pytest.fixture
-def agent(make_staff):
-    return make_staff(Role.CALLBACK_AGENT, username="agent1", full_name="陈回访")
-
-
-@pytest.fixture
 def supervisor(make_staff):
     return make_staff(Role.CALLBACK_SUPERVISOR, username="super1", full_name="周主管")
 

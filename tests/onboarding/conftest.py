@@ -22,16 +22,6 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def clerk(make_staff):
-    return make_staff(Role.CLERK, full_name="王柜台")
-
-
-@pytest.fixture
-def reviewer(make_staff):
-    return make_staff(Role.REVIEWER, full_name="李复核")
-
-
-@pytest.fixture
 def witness(make_staff):
     return make_staff(
         Role.WITNESS,
