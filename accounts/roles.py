@@ -186,30 +186,39 @@ ROLE_PERMISSIONS[Role.COMPLIANCE] |= _CHANGE_VIEW
 ROLE_PERMISSIONS[Role.API_CLIENT] |= _CHANGE_VIEW
 
 
-def _permission(perm: str) -> Permission | None:
-    app_label, codename = perm.split(".", 1)
-    return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+def _permissions(perms: set[str]) -> dict[str, Permission]:
+    """{"app_label.codename": Permission} for those of `perms` that exist, in one query."""
+    found = Permission.objects.select_related("content_type").filter(
+        codename__in={perm.split(".", 1)[1] for perm in perms}
+    )
+    by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in found}
+    return {perm: by_name[perm] for perm in perms if perm in by_name}
 
 
 def roles_sync() -> list[str]:
     """Create the role groups and set their permissions to the table above. Returns missing permissions."""
     missing: list[str] = []
+    known = _permissions(set().union(*ROLE_PERMISSIONS.values()))
     for role in Role:
         group, _created = Group.objects.get_or_create(name=role.value)
         wanted = []
         for perm in sorted(ROLE_PERMISSIONS.get(role, set())):
-            found = _permission(perm)
-            if found is None:
-                missing.append(perm)
+            if perm in known:
+                wanted.append(known[perm])
             else:
-                wanted.append(found)
+                missing.append(perm)
         group.permissions.set(wanted)
     return missing
 
 
 def roles_sync_after_migrate(sender, **kwargs) -> None:
-    # Permissions of apps migrated later appear in later calls; the last call sees them all.
-    roles_sync()
+    """post_migrate is sent once per app with models, in INSTALLED_APPS order, and the permissions of an app
+    exist only from its own call on: sync once, on the last call, when they all do."""
+    from django.apps import apps
+
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender.label == last.label:
+        roles_sync()
 
 
 def user_roles(user) -> list[str]:
