@@ -113,24 +113,27 @@ def client_pii_reveals(*, client_id: int, limit: int = 50):
 # --- Client data changes -------------------------------------------------------------------------------
 
 
+def change_value_shown(field: str, value: str) -> str:
+    """One old or new value of a change as pages and the slip show it: ID types by name, a blank ID validity
+    as 长期 (long-term), personal values (ID numbers, phone, address) masked."""
+    from .masking import mask_address, mask_id_number, mask_phone
+    from .models import IdTypeChoices
+
+    if field in ("id_type", "legal_rep_id_type"):
+        return str(dict(IdTypeChoices.choices).get(value, value))
+    if field == "id_valid_until" and not value:
+        return "长期"
+    masks = {"id_number": mask_id_number, "legal_rep_id_number": mask_id_number, "phone": mask_phone,
+             "address": mask_address}  # fmt: skip
+    return masks.get(field, lambda v: v)(value or "")
+
+
 def change_request_rows(req) -> list[dict]:
     """Side-by-side old/new of a change request, personal values masked (revealing is the client page's
     logged action)."""
-    from .masking import mask_address, mask_id_number, mask_phone
-    from .models import IdTypeChoices
     from .services import CHANGE_FIELD_LABELS, KEY_FIELDS
 
-    masks = {"id_number": mask_id_number, "legal_rep_id_number": mask_id_number, "phone": mask_phone,
-             "address": mask_address}  # fmt: skip
-    id_types = dict(IdTypeChoices.choices)
-
-    def show(field: str, value: str) -> str:
-        if field in ("id_type", "legal_rep_id_type"):
-            return str(id_types.get(value, value))
-        if field == "id_valid_until" and not value:
-            return "长期"
-        return masks.get(field, lambda v: v)(value or "")
-
+    show = change_value_shown
     old, new = req.old_values, req.new_values
     return [
         {

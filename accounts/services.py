@@ -1016,19 +1016,11 @@ def change_slip_data(req) -> dict:
     render data is kept in the client file to re-render the PDF and must not hold them in clear (ADR 0009)."""
     from django.utils import timezone
 
-    from .masking import mask_address, mask_id_number, mask_phone
-    from .models import ChangeKind, IdTypeChoices, SyncTarget
-
-    masks = {"id_number": mask_id_number, "legal_rep_id_number": mask_id_number, "phone": mask_phone,
-             "address": mask_address}  # fmt: skip
-    id_types = dict(IdTypeChoices.choices)
+    from .models import ChangeKind, SyncTarget
+    from .selectors import change_value_shown
 
     def show(field: str, value: str) -> str:
-        if field in ("id_type", "legal_rep_id_type"):
-            return str(id_types.get(value, value))
-        if field == "id_valid_until" and not value:
-            return "长期"
-        return masks.get(field, lambda v: v)(value) or "（空）"
+        return change_value_shown(field, value) or "（空）"
 
     old, new = req.old_values, req.new_values
     client = req.client

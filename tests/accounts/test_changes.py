@@ -471,6 +471,8 @@ def test_a_renewed_id_with_the_same_number_changes_the_validity_and_syncs_csdc(c
     assert (req.kind, req.sync_targets, req.fields_changed) == ("ordinary", ["csdc"], ["id_valid_until"])
     assert req.old_values == {"id_valid_until": ""} and req.new_values == {"id_valid_until": until.isoformat()}
     assert selectors_rows(req) == [("证件有效期至", "长期", until.isoformat())]
+    slip_rows = svc.change_slip_data(req)["rows"]  # the slip shows the same values as the pages
+    assert slip_rows == [{"label": "证件有效期至", "old": "长期", "new": until.isoformat()}]
     svc.change_request_review(actor=reviewer, request_id=req.pk, approve=True)
     assert svc.change_request_sync(request_id=req.pk) == ChangeStatus.APPLIED
     client = Client.objects.get(pk=person.pk)
