@@ -15,12 +15,13 @@ import random
 import time
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 from stdnum.cn import ric
 
 from accounts.crypto import blind_index
+from accounts.fields import EncryptedTextField
 from accounts.models import Branch, Client, ClientKind, ClientStatus, IdTypeChoices
 
 from .models import ClientMetric
@@ -66,6 +67,63 @@ def _metrics(rng: random.Random, years: int) -> dict:
     contribution = round(assets * turnover * 0.0005, 2)  # ~万2.5 each side
     trades = max(1, int(math.exp(rng.gauss(math.log(30), 1.2))))
     return {"total_assets": assets, "contribution_12m": contribution, "trades_12m": trades}
+
+
+def _bulk_insert(objs: list, model, *, batch_size: int, history_reason: str | None = None) -> list:
+    """Insert `objs` and set their pks; with `history_reason`, write their "+" history rows too.
+
+    Elsewhere this is simple-history's bulk_create_with_history (or bulk_create). On PostgreSQL it is one
+    INSERT … RETURNING id per batch with the values taken straight from the instances (only the fields
+    that encode their value — encrypted, JSON, decimal — go through Django's conversion), and the history
+    rows are copied from the rows just written by one INSERT … SELECT, so each value is encrypted once.
+    Django's per-value compilation was two thirds of the generator's time at 1,000,000 clients. The rows
+    are the same either way: same columns, same ciphertext format, history_date = now, no history user.
+    """
+    if connection.vendor != "postgresql":
+        if history_reason is None:
+            return model.objects.bulk_create(objs, batch_size=batch_size)
+        return bulk_create_with_history(objs, model, batch_size=batch_size, default_change_reason=history_reason)
+    from psycopg2.extras import execute_values
+
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in objs:
+                setattr(obj, f.attname, now)
+    encode = [f if isinstance(f, EncryptedTextField | models.JSONField | models.DecimalField) else None for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(meta.db_table)
+    pk = connection.ops.quote_name(meta.pk.column)
+    with connection.cursor() as cur:
+        for start in range(0, len(objs), batch_size):
+            chunk = objs[start : start + batch_size]
+            rows = [
+                tuple(
+                    getattr(obj, f.attname) if e is None else e.get_db_prep_save(getattr(obj, f.attname), connection)
+                    for f, e in zip(fields, encode, strict=True)
+                )
+                for obj in chunk
+            ]
+            insert = f"INSERT INTO {table} ({columns}) VALUES %s RETURNING {pk}"  # noqa: S608
+            ids = execute_values(cur.cursor, insert, rows, page_size=len(rows), fetch=True)
+            for obj, (new_pk,) in zip(chunk, ids, strict=True):
+                obj.pk = new_pk
+                obj._state.adding, obj._state.db = False, "default"
+            if history_reason is not None:
+                history = model.history.model
+                tracked = {f.column for f in meta.concrete_fields}
+                common = ", ".join(
+                    connection.ops.quote_name(f.column) for f in history._meta.concrete_fields if f.column in tracked
+                )
+                htable = connection.ops.quote_name(history._meta.db_table)
+                copy = (  # model identifiers only; every value is a parameter
+                    f"INSERT INTO {htable} ({common}, history_date, history_change_reason, history_type, "  # noqa: S608
+                    f"history_user_id) SELECT {common}, %s, %s, '+', NULL FROM {table} WHERE {pk} = ANY(%s)"
+                )
+                cur.execute(copy, [now, history_reason, [obj.pk for obj in chunk]])
+    return objs
 
 
 def demo_data_generate(
@@ -148,7 +206,7 @@ def demo_data_generate(
             batch, extra = [batch[i] for i in keep], [extra[i] for i in keep]
         with transaction.atomic():
             t = time.perf_counter()
-            created = bulk_create_with_history(batch, Client, batch_size=batch_size, default_change_reason="demo data")
+            created = _bulk_insert(batch, Client, batch_size=batch_size, history_reason="demo data")
             timing["clients_s"] += time.perf_counter() - t
             if not all(c.pk for c in created):  # SQLite before returning ids: fetch them back
                 ids = dict(
@@ -176,10 +234,10 @@ def demo_data_generate(
                     )
                     for c, (_years, risk) in zip(created, extra, strict=True)
                 ]
-                bulk_create_with_history(assessments, Assessment, batch_size=batch_size, default_change_reason="demo")
+                _bulk_insert(assessments, Assessment, batch_size=batch_size, history_reason="demo")
             timing["assessments_s"] += time.perf_counter() - t
             t = time.perf_counter()
-            ClientMetric.objects.bulk_create(
+            _bulk_insert(
                 [
                     ClientMetric(
                         client_id=c.pk,
@@ -189,6 +247,7 @@ def demo_data_generate(
                     )
                     for c, (years, _risk) in zip(created, extra, strict=True)
                 ],
+                ClientMetric,
                 batch_size=batch_size,
             )
             timing["metrics_s"] += time.perf_counter() - t

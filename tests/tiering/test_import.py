@@ -82,3 +82,19 @@ def test_demo_data_generator(default_policy):
     assert raw
     assert ClientMetric.objects.filter(client__in=clients).count() == 30
     assert Client.history.filter(client_no__startswith="D").count() == 30
+    # the history rows carry the same values as the clients (decrypted), one "+" row each
+    by_pk = {c.pk: c for c in clients}
+    for h in Client.history.filter(client_no__startswith="D"):
+        c = by_pk[h.id]
+        assert (h.history_type, h.history_user_id, h.history_change_reason) == ("+", None, "demo data")
+        assert (h.id_number, h.phone, h.address, h.name, h.branch_id) == (
+            c.id_number,
+            c.phone,
+            c.address,
+            c.name,
+            c.branch_id,
+        )
+    from suitability.models import Assessment
+
+    assert Assessment.objects.filter(client__in=clients).count() == 30
+    assert Assessment.history.filter(client__in=clients, history_type="+").count() == 30
