@@ -7,8 +7,9 @@ once, and executed on a plain cursor; Django's own converters turn the row into 
 the ORM would return. Everything else keeps using the ORM directly.
 
 `build(*sentinels)` returns the queryset with each parameter given as its sentinel value; each sentinel
-must reach the SQL parameters exactly once and unchanged (exact lookups on integer and text columns do).
-This is checked when the query is compiled. Compiled queries are kept per thread, since the compiler holds
+must reach the SQL parameters exactly once, unchanged (exact and `in` lookups on integer and text columns)
+or as `encode` makes it from the value and the connection (`like_prefix` for `startswith`). This is
+checked when the query is compiled. Compiled queries are kept per thread, since the compiler holds
 the connection it was compiled for (threaded web workers each have their own).
 """
 
@@ -23,18 +24,29 @@ from django.db.models import Model, QuerySet
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
+def like_prefix(value: str, connection) -> str:
+    """The parameter Django sends for `field__startswith=value`."""
+    return connection.ops.prep_for_like_query(value) + "%"
+
+
 class PreparedQuery:
-    def __init__(self, build: Callable[..., QuerySet], *sentinels) -> None:
+    def __init__(self, build: Callable[..., QuerySet], *sentinels, encode: dict[int, Callable] | None = None) -> None:
         self._build = build
         self._sentinels = sentinels
+        self._encode = encode or {}
         self._local = threading.local()
+
+    def _param(self, i: int, value, connection):
+        encode = self._encode.get(i)
+        return value if encode is None else encode(value, connection)
 
     def _compile(self, alias: str) -> tuple:
         compiler = self._build(*self._sentinels).query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         params = list(params)
         slots = []
-        for sentinel in self._sentinels:
+        for n, sentinel in enumerate(self._sentinels):
+            sentinel = self._param(n, sentinel, connections[alias])
             found = [i for i, p in enumerate(params) if type(p) is type(sentinel) and p == sentinel]
             if len(found) != 1:
                 raise ValueError(f"sentinel {sentinel!r} appears {len(found)} times in the compiled parameters")
@@ -53,8 +65,8 @@ class PreparedQuery:
     def rows(self, *values, using: str = DEFAULT_DB_ALIAS) -> list[list]:
         sql, params, slots, compiler, converters = self._cache().get(using) or self._compile(using)
         params = list(params)
-        for slot, value in zip(slots, values, strict=True):
-            params[slot] = value
+        for n, (slot, value) in enumerate(zip(slots, values, strict=True)):
+            params[slot] = self._param(n, value, connections[using]) if self._encode else value
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -67,3 +79,51 @@ def instance(model: type[Model], values: dict, *, using: str = DEFAULT_DB_ALIAS)
     """A model instance as the ORM would load it with `.only(*values)`: the other fields are deferred."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db(using, names, [values[n] for n in names])
+
+
+class PreparedInsert:
+    """`Model.save()` of a new row as one INSERT built once per process.
+
+    Each value still goes through its field's `pre_save` (auto_now_add) and `get_db_prep_save` (JSON,
+    encryption, dates), exactly as `save()` would; what is skipped is compiling the same statement on every
+    call (≈ 0.5 ms of CPU per row). No signals are sent: use it only for models that have no save()
+    override with effects, no history and no pre/post_save receivers (the hot path's match decisions).
+    """
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        meta = model._meta
+        self._fields = [f for f in meta.local_concrete_fields if f is not meta.pk]
+        self._sql: dict[str, tuple[str, bool]] = {}
+
+    def _statement(self, using: str) -> tuple[str, bool]:
+        found = self._sql.get(using)
+        if found is None:
+            connection = connections[using]
+            quote = connection.ops.quote_name
+            returning = connection.features.can_return_columns_from_insert
+            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  (model identifiers only)
+                quote(self.model._meta.db_table),
+                ", ".join(quote(f.column) for f in self._fields),
+                ", ".join(["%s"] * len(self._fields)),
+            )
+            if returning:
+                sql += f" RETURNING {quote(self.model._meta.pk.column)}"
+            found = self._sql[using] = (sql, returning)
+        return found
+
+    def insert(self, obj: Model, *, using: str = DEFAULT_DB_ALIAS) -> Model:
+        if obj.pk is not None:
+            raise ValueError("PreparedInsert writes new rows only")
+        connection = connections[using]
+        sql, returning = self._statement(using)
+        values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self._fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            if returning:
+                pk = cursor.fetchone()[0]
+            else:
+                pk = connection.ops.last_insert_id(cursor, self.model._meta.db_table, self.model._meta.pk.column)
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, using
+        return obj

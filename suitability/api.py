@@ -26,6 +26,7 @@ from .serializers import (
     ProductSerializer,
     QuestionnaireSerializer,
     ReviewSerializer,
+    match_request_fast,
 )
 
 
@@ -105,9 +106,11 @@ class MatchApi(APIView):
     )
     @idempotent
     def post(self, request):
-        serializer = MatchRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = match_request_fast(request.data)
+        if data is None:  # anything unusual: the serializer decides, with its error messages
+            serializer = MatchRequestSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
         subject = selectors.match_subject(client_id=data["client_id"])  # client, class, assessment: one query
         if subject is None:
             raise Http404
