@@ -2,9 +2,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import WorkerHeartbeat
+from .models import Branch, Client, FundAccount, WorkerHeartbeat
+from .prepared import PreparedQuery, instance, like_prefix
 
 
 def database_ok() -> bool:
@@ -66,20 +68,13 @@ def client_display(client, user) -> dict:
     }
 
 
-def client_search(*, query: str, limit: int = 50):
-    """Clients by exact ID number or phone (through the blind indexes: never a LIKE on an encrypted column),
-    exact client number, exact fund account number, or name prefix. Every branch is an index lookup
-    (benchmark 4 of bench/run.py checks the plan at 1,000,000 clients)."""
-    from django.db.models import Q
-
+def _search_terms(query: str, limit: int) -> tuple[list[str], str, list[int]]:
+    """What a client search looks for: blind indexes of the query (as typed, without spaces in upper case,
+    and as a phone number), the client number, and the clients whose fund account number it is."""
     from .crypto import blind_index
     from .errors import ApplicationError
-    from .models import Client, FundAccount
     from .services import phone_normalise
 
-    query = (query or "").strip()
-    if not query:
-        return Client.objects.none()
     indexes = {blind_index(query), blind_index("".join(query.split()).upper())}
     if query.lstrip("+").isdigit():
         try:
@@ -88,19 +83,94 @@ def client_search(*, query: str, limit: int = 50):
             pass
     # The account's client ids as a literal list, so PostgreSQL can OR primary-key lookups into one bitmap scan
     # (an IN (subquery) inside an OR would be a filter over every client).
-    by_account = (
-        list(FundAccount.objects.filter(account_no=query).values_list("client_id", flat=True)[:limit])
+    holders = (
+        sorted({row[0] for row in _ACCOUNT_HOLDERS.rows(query)})[:limit]
         if query.isascii() and query.isalnum()  # account numbers are ASCII letters and digits: skip for names
         else []
     )
+    return sorted(indexes), query.upper(), holders
+
+
+def _search_queryset(id_indexes, phone_indexes, client_no: str, name: str, holders, limit: int):
     condition = (
-        Q(id_number_index__in=indexes)
-        | Q(phone_index__in=indexes)
-        | Q(client_no=query.upper())
-        | Q(name__startswith=query)
-        | Q(pk__in=by_account)
+        Q(id_number_index__in=id_indexes)
+        | Q(phone_index__in=phone_indexes)
+        | Q(client_no=client_no)
+        | Q(name__startswith=name)
+        | Q(pk__in=holders)
     )
-    return Client.objects.filter(condition).select_related("branch").order_by("name", "pk")[:limit]
+    return (
+        Client.objects.filter(condition)
+        .select_related("branch")
+        .only(*SEARCH_FIELDS, *(f"branch__{f}" for f in SEARCH_BRANCH_FIELDS))
+        .order_by("name", "pk")[:limit]
+    )
+
+
+def client_search_queryset(*, query: str, limit: int = 50):
+    """client_search as a queryset that the ORM compiles on every call (for EXPLAIN and tests)."""
+    query = (query or "").strip()
+    if not query:
+        return Client.objects.none()
+    indexes, client_no, holders = _search_terms(query, limit)
+    return _search_queryset(indexes, indexes, client_no, query, holders, limit)
+
+
+def client_search(*, query: str, limit: int = 50) -> list:
+    """Clients by exact ID number or phone (through the blind indexes: never a LIKE on an encrypted column),
+    exact client number, exact fund account number, or name prefix; ordered by name, with their branch.
+    Only SEARCH_FIELDS are loaded (the rest on access).
+
+    Every branch of the condition is an index lookup (benchmark 4 of bench/run.py checks the plan at
+    1,000,000 clients). The statement is compiled once per process (accounts.prepared) for the usual
+    shapes — up to three blind indexes, no or one account holder; anything else goes through the ORM.
+    The results equal client_search_queryset's (tests/accounts/test_client_search.py).
+    """
+    query = (query or "").strip()
+    if not query:
+        return []
+    indexes, client_no, holders = _search_terms(query, limit)
+    if len(holders) > 1 or len(indexes) > _SEARCH_INDEXES:
+        return list(_search_queryset(indexes, indexes, client_no, query, holders, limit))
+    prepared = _SEARCH_PREPARED.get((len(holders), limit))
+    if prepared is None:
+        prepared = _SEARCH_PREPARED[(len(holders), limit)] = _search_prepared(len(holders), limit)
+    padded = indexes + indexes[:1] * (_SEARCH_INDEXES - len(indexes))  # a repeated value changes nothing
+    n = len(_CLIENT_COLUMNS)
+    found = []
+    for row in prepared.rows(*padded, *padded, client_no, query, *holders):
+        client = instance(Client, dict(zip(_CLIENT_COLUMNS, row[:n], strict=True)))
+        Client.branch.field.set_cached_value(client, instance(Branch, dict(zip(_BRANCH_COLUMNS, row[n:], strict=True))))
+        found.append(client)
+    return found
+
+
+_SEARCH_INDEXES = 3  # at most three blind indexes per query (_search_terms)
+_SEARCH_PREPARED: dict[tuple[int, int], PreparedQuery] = {}
+# What a result list shows (the search pages: number, name, kind, ID type, masked ID number, branch). Only
+# these are read — one decryption per row instead of four; other fields load when accessed, as with .only().
+SEARCH_FIELDS = ("id", "client_no", "kind", "status", "name", "id_type", "id_number", "branch_id")
+SEARCH_BRANCH_FIELDS = ("id", "code", "name")
+_CLIENT_COLUMNS = list(SEARCH_FIELDS)
+_BRANCH_COLUMNS = list(SEARCH_BRANCH_FIELDS)
+_ACCOUNT_HOLDERS = PreparedQuery(
+    lambda account_no: FundAccount.objects.filter(account_no=account_no).values_list("client_id")[:50],
+    "\x1faccount-no\x1f",
+)
+
+
+def _search_prepared(holders: int, limit: int) -> PreparedQuery:
+    sentinels = [f"\x1fsearch-{i}\x1f" for i in range(2 * _SEARCH_INDEXES + 2)]
+    sentinels += [-7_340_000_000_000_000_002 - i for i in range(holders)]
+    name_at = 2 * _SEARCH_INDEXES + 1
+
+    def build(*values):
+        ids, phones = values[:_SEARCH_INDEXES], values[_SEARCH_INDEXES : 2 * _SEARCH_INDEXES]
+        client_no, name, holder_ids = values[name_at - 1], values[name_at], values[name_at + 1 :]
+        queryset = _search_queryset(list(ids), list(phones), client_no, name, list(holder_ids), limit)
+        return queryset.values_list(*_CLIENT_COLUMNS, *(f"branch__{c}" for c in _BRANCH_COLUMNS))
+
+    return PreparedQuery(build, *sentinels, encode={name_at: like_prefix})
 
 
 def client_pii_reveals(*, client_id: int, limit: int = 50):
