@@ -185,12 +185,13 @@ def wait_http(port: int, path: str = "/healthz", timeout: float = 60) -> None:
     raise RuntimeError(f"gunicorn did not answer on {port}; see var/bench-web.log")
 
 
-def servers_start(env: dict, port: int, threads: int = 1) -> dict:
+def servers_start(env: dict, port: int, threads: int = 1, worker_nice: int = 0) -> dict:
     py = sys.executable
     web = start([py, "-m", "gunicorn", "config.wsgi", "-w", "2", "--threads", str(threads), "-b", f"127.0.0.1:{port}",
                  "--error-logfile", "-", "--log-level", "warning"], env, "web")  # fmt: skip
     name = f"bench-{uuid.uuid4().hex[:6]}@localhost"
-    worker = start([py, "-m", "celery", "-A", "config", "worker", "-n", name, "--concurrency", "2", "--pool",
+    nice = ["nice", "-n", str(worker_nice)] if worker_nice else []
+    worker = start([*nice, py, "-m", "celery", "-A", "config", "worker", "-n", name, "--concurrency", "2", "--pool",
                     "prefork", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"], env, "worker")  # fmt: skip
     wait_http(port)
     from config.celery import app
@@ -833,7 +834,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--only", default="", help="comma-separated benchmark numbers (1-8)")
     parser.add_argument("--flow-seconds", type=int)
-    parser.add_argument("--web-threads", type=int, default=1, help="gunicorn threads per worker (2 workers)")
+    parser.add_argument("--web-threads", type=int, default=4,
+                        help="gunicorn threads per worker (2 workers; 4 as docker-compose.yml serves)")  # fmt: skip
+    parser.add_argument("--worker-nice", type=int, default=0, help="run the Celery worker at this nice level")
     args = parser.parse_args(argv)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     cfg = dict(MODES[mode])
@@ -859,7 +862,7 @@ def main(argv: list[str] | None = None) -> int:
         results["clients"] = data["clients"]
         print(f"\n  {'#':<4} {'figure':<52} {'value':>18}  {'goal':<24} verdict", flush=True)
         needs_servers = {1, 3, 7, 8} & set(only)
-        procs = servers_start(env, port := free_port(), args.web_threads) if needs_servers else {}
+        procs = servers_start(env, port := free_port(), args.web_threads, args.worker_nice) if needs_servers else {}
         if 1 in only:
             log("1 suitability match API vs bare views (wrk) …")
             results["1_match"] = bench_match(port, data, cfg["http_s"])

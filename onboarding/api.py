@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
 from rest_framework.views import APIView
 
 from accounts.access import perm_class
@@ -45,7 +46,13 @@ def application_body(app_id: int) -> dict:
     app = selectors.application_detail(application_id=app_id)
     app.checklist = selectors.application_checklist(app)
     app.steps = selectors.application_steps(app, documents_complete=all(i.present for i in app.checklist))
-    return ApplicationDetailSerializer(app).data
+    return ReturnDict(APPLICATION_DETAIL.to_representation(app), serializer=APPLICATION_DETAIL)
+
+
+# Every step answers with the whole application, and DRF builds a serializer's fields (nested ones too) anew
+# for each instance: a third of a step's CPU (docs/performance.md, benchmark 3). The serializer keeps no
+# per-request state (no context, no request), so one instance per process renders every answer.
+APPLICATION_DETAIL = ApplicationDetailSerializer()
 
 
 class ApplicationListCreateApi(generics.ListAPIView):

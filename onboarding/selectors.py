@@ -3,13 +3,21 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from archive.selectors import client_file_checklist
 
-from .models import CLOSED_STATUSES, Application, ApplicationStatus, DisclosureDocument, DisclosureKind
+from .models import (
+    CLOSED_STATUSES,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    DisclosureDocument,
+    DisclosureKind,
+)
 
 S = ApplicationStatus
 ORDER = [
@@ -77,7 +85,12 @@ def application_detail(*, application_id: int) -> Application:
             "assessment",
             "fund_account",
         )  # fmt: skip
-        .prefetch_related("events__actor__staff", "identity_checks", "met_by__staff")
+        .prefetch_related(
+            # one query each: the staff profile joined in, not prefetched level by level
+            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor__staff")),
+            "identity_checks",
+            Prefetch("met_by", queryset=get_user_model().objects.select_related("staff")),
+        )
         .get(pk=application_id)
     )
 
