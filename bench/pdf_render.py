@@ -61,11 +61,16 @@ def measure(*, repeat: int = 7, documents: int = 200) -> dict:
     render_pdf("archive/pdf/generic.html", context(ZH, 1))
     rss_start = rss_mb()
     rss_mid = rss_start
+    step = max(1, documents // 10)
+    curve = [(0, rss_start)]  # RSS every tenth of the run: a steady climb and a sawtooth look alike at 3 points
     for i in range(documents):
         render_pdf("archive/pdf/generic.html", context(ZH, 1))
         if i == documents // 2 - 1:
             rss_mid = rss_mb()
+        if (i + 1) % step == 0 and i + 1 < documents:
+            curve.append((i + 1, rss_mb()))
     rss_end = rss_mb()
+    curve.append((documents, rss_end))
     return {
         "latin_1_s": latin_1,
         "chinese_1_s": chinese_1,
@@ -78,6 +83,8 @@ def measure(*, repeat: int = 7, documents: int = 200) -> dict:
         "rss_mid_mb": rss_mid,
         "rss_growth": (rss_end - rss_start) / rss_start,
         "rss_growth_second_half": (rss_end - rss_mid) / rss_mid,
+        "rss_curve_mb": curve,
+        "rss_peak_growth": (max(rss for _, rss in curve) - rss_start) / rss_start,
     }
 
 
@@ -101,6 +108,7 @@ def main() -> None:
     ]  # fmt: skip
     for name, value, verdict in rows:
         print(f"{name:<32} {value:<22} {verdict}")
+    print("RSS (MB) after n documents:", ", ".join(f"{n}: {rss:.0f}" for n, rss in r["rss_curve_mb"]))
 
 
 if __name__ == "__main__":

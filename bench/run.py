@@ -8,7 +8,7 @@ against a floor measured in the same run (these machines are noisy).
 
 It creates and migrates its own PostgreSQL database (kaihu_bench, kaihu_bench_quick, kaihu_bench_smoke;
 `--template DB` clones an existing database first), tops the demo clients up to --clients, starts
-gunicorn (2 workers) and a Celery worker (2 processes) on Redis db 3 with BENCH_FLOOR_VIEWS=1, runs the
+gunicorn (2 workers x 4 threads, as docker-compose.yml) and a Celery worker (2 processes) on Redis db 3 with BENCH_FLOOR_VIEWS=1, runs the
 benchmarks, prints each figure with its goal and verdict, writes bench/results/<stamp>.json and stops
 everything it started. Load: wrk (Debian package) for the read API, a threaded Python client for the
 opening flow — both on loopback, on the same 2 cores as the server (documented in docs/performance.md).
