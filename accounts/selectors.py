@@ -137,10 +137,14 @@ def client_search(*, query: str, limit: int = 50) -> list:
         prepared = _SEARCH_PREPARED[(len(holders), limit)] = _search_prepared(len(holders), limit)
     padded = indexes + indexes[:1] * (_SEARCH_INDEXES - len(indexes))  # a repeated value changes nothing
     n = len(_CLIENT_COLUMNS)
-    found = []
+    found, branches = [], {}  # a page holds a few branches: one instance each, shared by its clients
     for row in prepared.rows(*padded, *padded, client_no, query, *holders):
         client = instance(Client, dict(zip(_CLIENT_COLUMNS, row[:n], strict=True)))
-        Client.branch.field.set_cached_value(client, instance(Branch, dict(zip(_BRANCH_COLUMNS, row[n:], strict=True))))
+        key = tuple(row[n:])
+        branch = branches.get(key)
+        if branch is None:
+            branch = branches[key] = instance(Branch, dict(zip(_BRANCH_COLUMNS, key, strict=True)))
+        Client.branch.field.set_cached_value(client, branch)
         found.append(client)
     return found
 
