@@ -107,4 +107,5 @@ def _token_with_permissions() -> PreparedQuery:
             .values_list("created", "user_perm_names", "group_perm_names", *(f"user__{f}" for f in _user_fields()))
         ),
         "\x1ftoken-key\x1f",
+        server_side=True,
     )

@@ -13,6 +13,7 @@ checked when the query is compiled. Compiled queries are kept per thread, since 
 the connection it was compiled for (threaded web workers each have their own).
 """
 
+import itertools
 import threading
 from collections.abc import Callable
 
@@ -29,12 +30,37 @@ def like_prefix(value: str, connection) -> str:
     return connection.ops.prep_for_like_query(value) + "%"
 
 
+_NAMES = itertools.count(1)
+
+
+def _session_prepare(local: threading.local, name: str, body: str, connection, cursor) -> None:
+    """PREPARE `name` in this database session unless this thread already did. A prepared statement lives
+    as long as the session and survives a rollback; a new session (reconnect, CONN_MAX_AGE) needs it again."""
+    sessions = local.__dict__.setdefault("sessions", {})
+    if sessions.get(connection.alias) is not connection.connection:
+        cursor.execute(f"PREPARE {name} AS {body}")
+        sessions[connection.alias] = connection.connection
+
+
 class PreparedQuery:
-    def __init__(self, build: Callable[..., QuerySet], *sentinels, encode: dict[int, Callable] | None = None) -> None:
+    """`server_side=True` (PostgreSQL): also keep the statement PREPAREd in each database session, so
+    PostgreSQL parses and plans it once per session instead of on every call (planning the token query took
+    0.66 ms against 0.12 ms to run it). Only for lookups by equality, whose generic plan is the same as the
+    one for any value; a LIKE or a range would lose its index under a generic plan."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *sentinels,
+        encode: dict[int, Callable] | None = None,
+        server_side: bool = False,
+    ) -> None:
         self._build = build
         self._sentinels = sentinels
         self._encode = encode or {}
         self._local = threading.local()
+        self._server_side = server_side
+        self._name = f"kaihu_prepared_{next(_NAMES)}"
 
     def _param(self, i: int, value, connection):
         encode = self._encode.get(i)
@@ -52,7 +78,17 @@ class PreparedQuery:
                 raise ValueError(f"sentinel {sentinel!r} appears {len(found)} times in the compiled parameters")
             slots.append(found[0])
         converters = compiler.get_converters([col for col, _, _ in compiler.select[: compiler.col_count]])
-        compiled = (sql, params, slots, compiler, converters)
+        prepare = None
+        if self._server_side and connections[alias].vendor == "postgresql":
+            from psycopg2.extensions import AsIs
+
+            marked = list(params)
+            for n, slot in enumerate(slots, start=1):
+                marked[slot] = AsIs(f"${n}")
+            with connections[alias].cursor() as cursor:
+                body = cursor.mogrify(sql, marked).decode()  # the other parameters become literals
+            prepare = (body, f"EXECUTE {self._name} ({', '.join(['%s'] * len(slots))})")
+        compiled = (sql, params, slots, compiler, converters, prepare)
         self._cache()[alias] = compiled
         return compiled
 
@@ -63,12 +99,17 @@ class PreparedQuery:
         return cache
 
     def rows(self, *values, using: str = DEFAULT_DB_ALIAS) -> list[list]:
-        sql, params, slots, compiler, converters = self._cache().get(using) or self._compile(using)
+        sql, params, slots, compiler, converters, prepare = self._cache().get(using) or self._compile(using)
         params = list(params)
         for n, (slot, value) in enumerate(zip(slots, values, strict=True)):
             params[slot] = self._param(n, value, connections[using]) if self._encode else value
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            if prepare is None:
+                cursor.execute(sql, params)
+            else:
+                _session_prepare(self._local, self._name, prepare[0], connection, cursor)
+                cursor.execute(prepare[1], [params[slot] for slot in slots])
             rows = cursor.fetchall()
         if converters:
             return list(compiler.apply_converters(rows, converters))
@@ -86,40 +127,51 @@ class PreparedInsert:
 
     Each value still goes through its field's `pre_save` (auto_now_add) and `get_db_prep_save` (JSON,
     encryption, dates), exactly as `save()` would; what is skipped is compiling the same statement on every
-    call (≈ 0.5 ms of CPU per row). No signals are sent: use it only for models that have no save()
+    call (≈ 0.5 ms of CPU per row); with `server_side=True` PostgreSQL keeps it PREPAREd per session too,
+    as PreparedQuery does. No signals are sent: use it only for models that have no save()
     override with effects, no history and no pre/post_save receivers (the hot path's match decisions).
     """
 
-    def __init__(self, model: type[Model]) -> None:
+    def __init__(self, model: type[Model], *, server_side: bool = False) -> None:
         self.model = model
         meta = model._meta
         self._fields = [f for f in meta.local_concrete_fields if f is not meta.pk]
-        self._sql: dict[str, tuple[str, bool]] = {}
+        self._sql: dict[str, tuple[str, str, bool]] = {}
+        self._server_side = server_side  # PostgreSQL: PREPAREd once per session, as PreparedQuery does
+        self._name = f"kaihu_prepared_{next(_NAMES)}"
+        self._local = threading.local()
 
-    def _statement(self, using: str) -> tuple[str, bool]:
+    def _statement(self, using: str) -> tuple[str, str, bool]:
+        """(the INSERT with %s placeholders, the same with $1…$n for PREPARE, whether it returns the pk)."""
         found = self._sql.get(using)
         if found is None:
             connection = connections[using]
             quote = connection.ops.quote_name
             returning = connection.features.can_return_columns_from_insert
-            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  (model identifiers only)
-                quote(self.model._meta.db_table),
-                ", ".join(quote(f.column) for f in self._fields),
-                ", ".join(["%s"] * len(self._fields)),
+            head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608  (model identifiers only)
+                quote(self.model._meta.db_table), ", ".join(quote(f.column) for f in self._fields)
             )
-            if returning:
-                sql += f" RETURNING {quote(self.model._meta.pk.column)}"
-            found = self._sql[using] = (sql, returning)
+            tail = f" RETURNING {quote(self.model._meta.pk.column)}" if returning else ""
+            numbered = ", ".join(f"${n}" for n in range(1, len(self._fields) + 1))
+            found = self._sql[using] = (
+                f"{head}({', '.join(['%s'] * len(self._fields))}){tail}",
+                f"{head}({numbered}){tail}",
+                returning,
+            )
         return found
 
     def insert(self, obj: Model, *, using: str = DEFAULT_DB_ALIAS) -> Model:
         if obj.pk is not None:
             raise ValueError("PreparedInsert writes new rows only")
         connection = connections[using]
-        sql, returning = self._statement(using)
+        sql, numbered, returning = self._statement(using)
         values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self._fields]
         with connection.cursor() as cursor:
-            cursor.execute(sql, values)
+            if self._server_side and connection.vendor == "postgresql":
+                _session_prepare(self._local, self._name, numbered, connection, cursor)
+                cursor.execute(f"EXECUTE {self._name} ({', '.join(['%s'] * len(values))})", values)
+            else:
+                cursor.execute(sql, values)
             if returning:
                 pk = cursor.fetchone()[0]
             else:

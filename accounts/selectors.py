@@ -160,6 +160,7 @@ _BRANCH_COLUMNS = list(SEARCH_BRANCH_FIELDS)
 _ACCOUNT_HOLDERS = PreparedQuery(
     lambda account_no: FundAccount.objects.filter(account_no=account_no).values_list("client_id")[:50],
     "\x1faccount-no\x1f",
+    server_side=True,
 )
 
 

@@ -8,9 +8,9 @@ against a floor measured in the same run (these machines are noisy).
 
 It creates and migrates its own PostgreSQL database (kaihu_bench, kaihu_bench_quick, kaihu_bench_smoke;
 `--template DB` clones an existing database first), tops the demo clients up to --clients, starts
-gunicorn (2 workers x 4 threads, as docker-compose.yml) and a Celery worker (2 processes) on Redis db 3 with BENCH_FLOOR_VIEWS=1, runs the
-benchmarks, prints each figure with its goal and verdict, writes bench/results/<stamp>.json and stops
-everything it started. Load: wrk (Debian package) for the read API, a threaded Python client for the
+gunicorn (2 workers x 8 threads, as docker-compose.yml) and a Celery worker (2 processes) on Redis db 3
+with BENCH_FLOOR_VIEWS=1, runs the benchmarks, prints each figure with its goal and verdict, writes
+bench/results/<stamp>.json and stops everything it started. Load: wrk (Debian package) for the read API, a threaded Python client for the
 opening flow — both on loopback, on the same 2 cores as the server (documented in docs/performance.md).
 """
 
@@ -836,8 +836,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--only", default="", help="comma-separated benchmark numbers (1-8)")
     parser.add_argument("--flow-seconds", type=int)
-    parser.add_argument("--web-threads", type=int, default=4,
-                        help="gunicorn threads per worker (2 workers; 4 as docker-compose.yml serves)")  # fmt: skip
+    parser.add_argument("--web-threads", type=int, default=8,
+                        help="gunicorn threads per worker (2 workers; 8 as docker-compose.yml serves)")  # fmt: skip
     parser.add_argument("--worker-nice", type=int, default=0, help="run the Celery worker at this nice level")
     args = parser.parse_args(argv)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"

@@ -97,6 +97,7 @@ _ASSESSED_SUBJECT = PreparedQuery(
         .values_list(*MATCH_ASSESSMENT_FIELDS, *(f"client__{f}" for f in MATCH_CLIENT_FIELDS[1:]), "current_class")[:1]
     ),
     _ID,
+    server_side=True,
 )
 _UNASSESSED_SUBJECT = PreparedQuery(
     lambda client_id: (
@@ -105,9 +106,12 @@ _UNASSESSED_SUBJECT = PreparedQuery(
         .values_list(*MATCH_CLIENT_FIELDS, "current_class")[:1]
     ),
     _ID,
+    server_side=True,
 )
 _PRODUCT_ACTIVE = PreparedQuery(
-    lambda code: Product.objects.filter(code=code, active=True).values_list(*MATCH_PRODUCT_FIELDS)[:1], _CODE
+    lambda code: Product.objects.filter(code=code, active=True).values_list(*MATCH_PRODUCT_FIELDS)[:1],
+    _CODE,
+    server_side=True,
 )
 
 

@@ -521,7 +521,7 @@ def _match_inputs(*, client: Client, investor_class: str, assessment: Assessment
     }
 
 
-DECISION_INSERT = PreparedInsert(MatchDecision)
+DECISION_INSERT = PreparedInsert(MatchDecision, server_side=True)
 
 
 def product_match(
