@@ -317,7 +317,7 @@ def lua_script(method: str, paths: list[str], body: str = "", headers: dict | No
     )
 
 
-def bench_match(port: int, data: dict, seconds: int) -> dict:
+def bench_match(port: int, data: dict, seconds: int, procs: dict | None = None) -> dict:
     ids = [str(i) for i in data["match_clients"][:1000]]
     base = f"http://127.0.0.1:{port}"
     token = data["users"]["clerk"]["token"]
@@ -330,11 +330,26 @@ def bench_match(port: int, data: dict, seconds: int) -> dict:
     dry_lua = match_lua.replace('"BENCH-FUND"}', '"BENCH-FUND", "record": false}')
     wrk(base + "/", 2, floor_lua)  # warm both workers
     wrk(base + "/", 2, match_lua)
+
+    def measured(lua: str) -> dict:
+        """wrk's figures, and the CPU per request of the web workers and of PostgreSQL during the run."""
+        from django.db import connection
+
+        web = children(procs["web"].pid) if procs else []
+        db = connection.settings_dict["NAME"]
+        before = {"web": cpu_seconds(web), "pg": cpu_seconds(backend_pids(db))}
+        out = wrk(base + "/", seconds, lua)
+        after = {"web": cpu_seconds(web), "pg": cpu_seconds(backend_pids(db))}
+        done = max(out["rps"] * seconds, 1)
+        for k in after:
+            out[f"cpu_{k}_ms"] = sum(v - before[k].get(pid, 0.0) for pid, v in after[k].items()) / done * 1000
+        return out
+
     r = {
-        "floor_django": wrk(base + "/", seconds, floor_lua),
-        "floor_drf": wrk(base + "/", seconds, drf_lua),
-        "match": wrk(base + "/", seconds, match_lua),
-        "match_dry": wrk(base + "/", seconds, dry_lua),
+        "floor_django": measured(floor_lua),
+        "floor_drf": measured(drf_lua),
+        "match": measured(match_lua),
+        "match_dry": measured(dry_lua),
     }
     floor, match = r["floor_django"], r["match"]
     figure("1", "bare Django view (one indexed row, JSON)", floor["rps"], unit="req/s")
@@ -353,6 +368,11 @@ def bench_match(port: int, data: dict, seconds: int) -> dict:
         "≤ 2",
         match["p99_ms"] / floor["p99_ms"] <= 2,
     )
+    figure("1", "dry check (record: false) throughput / bare Django", r["match_dry"]["rps"] / floor["rps"])
+    if procs:
+        figure("1", "CPU ms per request, web / PostgreSQL: bare Django · match",
+               f"{floor['cpu_web_ms']:.2f}/{floor['cpu_pg_ms']:.2f} · {match['cpu_web_ms']:.2f}/{match['cpu_pg_ms']:.2f}",
+               unit="ms")  # fmt: skip
     errors = match["non_2xx"] + floor["non_2xx"]
     figure("1", "non-2xx responses (match + floor)", errors, "0", errors == 0)
     return r
@@ -867,7 +887,7 @@ def main(argv: list[str] | None = None) -> int:
         procs = servers_start(env, port := free_port(), args.web_threads, args.worker_nice) if needs_servers else {}
         if 1 in only:
             log("1 suitability match API vs bare views (wrk) …")
-            results["1_match"] = bench_match(port, data, cfg["http_s"])
+            results["1_match"] = bench_match(port, data, cfg["http_s"], procs)
         if 7 in only:
             log("7 Celery no-op tasks …")
             results["7_celery"] = bench_celery(args.redis, cfg["tasks"])
