@@ -443,6 +443,22 @@ class Api:
             raise RuntimeError(f"{method} {path} → {response.status}: {data[:300]!r}")
         return json.loads(data) if data else {}
 
+    def upload(self, path: str, token: str, fields: dict, filename: str, content: bytes) -> dict:
+        """POST one file as multipart/form-data (the client-file upload endpoint)."""
+        boundary = uuid.uuid4().hex
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                 for k, v in fields.items()]  # fmt: skip
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                     "Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")  # fmt: skip
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        headers = {"Authorization": f"Token {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        self.conn.request("POST", path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"POST {path} → {response.status}: {data[:300]!r}")
+        return json.loads(data) if data else {}
+
 
 def fresh_identities(n: int) -> list[str]:
     """Resident ID numbers nobody in the database has (a region the demo generator does not use)."""
@@ -465,22 +481,19 @@ def fresh_identities(n: int) -> list[str]:
 
 
 class Flow:
-    """The whole opening journey through the API (documents go into the client file through the archive
-    service: the API has no upload endpoint, so the load process files them as a scanner station would)."""
+    """The whole opening journey through the API, the scans and signed papers uploaded to the client file
+    (POST clients/{id}/documents/) as the counter's scanner does."""
 
     PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
-    def __init__(self, call, users: dict, static: dict) -> None:
-        self.call, self.users, self.static = call, users, static
+    def __init__(self, call, users: dict, static: dict, upload) -> None:
+        self.call, self.users, self.static, self.upload = call, users, static, upload
 
     def run(self, id_number: str) -> int:
         from django.utils import timezone
 
-        from accounts.models import Client
         from archive.checklist import required_kinds
-        from archive.services import document_store
-        from onboarding.models import Application
 
         clerk, reviewer = self.users["clerk"]["token"], self.users["reviewer"]["token"]
         today = timezone.localdate()
@@ -495,12 +508,11 @@ class Flow:
         self.call("POST", base + "disclose/", clerk, self.static["disclose"])
         self.call("POST", f"/api/v1/clients/{client_id}/assessments/", clerk, self.static["assessment"])
         self.call("POST", base + "assess/", clerk, {})
-        application = Application.objects.select_related("client").get(pk=app_id)
-        actor = self.static["clerk_user"]
         for kind in required_kinds(client_kind="individual", channel="counter", has_agent=False):
-            content = self.PNG if kind in ("id_front", "id_back", "photo") else self.PDF
-            document_store(actor=actor, client=Client.objects.get(pk=client_id), kind=kind, content=content,
-                           filename=f"{kind}.bin", related=application)  # fmt: skip
+            content, name = (
+                (self.PNG, f"{kind}.png") if kind in ("id_front", "id_back", "photo") else (self.PDF, f"{kind}.pdf")
+            )
+            self.upload(f"/api/v1/clients/{client_id}/documents/", clerk, {"kind": kind}, name, content)
         self.call("POST", base + "submit/", clerk, {})
         self.call("POST", base + "review/", reviewer, {"approve": True, "note": "压测"})
         opened = self.call("POST", base + "open-accounts/", clerk, {})
@@ -510,7 +522,6 @@ class Flow:
 
 
 def flow_static(users: dict) -> dict:
-    from django.contrib.auth import get_user_model
 
     from onboarding.models import DisclosureDocument
     from suitability.selectors import questionnaire_current
@@ -523,7 +534,6 @@ def flow_static(users: dict) -> dict:
             "agreement_id": DisclosureDocument.objects.get(kind="agreement", active=True).pk,
         },
         "assessment": {"questionnaire_id": questionnaire.pk, "answers": answers_for(questionnaire, total=60)},
-        "clerk_user": get_user_model().objects.get(pk=users["clerk"]["id"]),
     }
 
 
@@ -547,7 +557,7 @@ def bench_flow(port: int, data: dict, seconds: int, threads: int, redis_url: str
 
     def worker() -> None:
         api = Api(port)
-        flow = Flow(api.call, data["users"], static)
+        flow = Flow(api.call, data["users"], static, api.upload)
         try:
             while time.perf_counter() < deadline:
                 with lock:
@@ -562,7 +572,7 @@ def bench_flow(port: int, data: dict, seconds: int, threads: int, redis_url: str
                     with lock:
                         errors.append(str(exc)[:300])
                     api = Api(port)
-                    flow.call = api.call
+                    flow.call, flow.upload = api.call, api.upload
         finally:
             connection.close()
 
@@ -656,7 +666,17 @@ def flow_queries(data: dict) -> int:
             raise RuntimeError(f"{method} {path} → {response.status_code}: {response.content[:300]!r}")
         return response.json()
 
-    flow = Flow(call, data["users"], static)
+    def upload(path, token, fields, filename, content):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        api = clients.setdefault(token, APIClient())
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        response = api.post(path, {**fields, "file": SimpleUploadedFile(filename, content)}, format="multipart")
+        if response.status_code >= 300:
+            raise RuntimeError(f"POST {path} → {response.status_code}: {response.content[:300]!r}")
+        return response.json()
+
+    flow = Flow(call, data["users"], static, upload)
     number = fresh_identities(2)
     flow.run(number[0])  # warm caches (content types, permissions)
     with CaptureQueriesContext(connection) as queries:
