@@ -148,7 +148,7 @@ class PreparedInsert:
             connection = connections[using]
             quote = connection.ops.quote_name
             returning = connection.features.can_return_columns_from_insert
-            head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608  (model identifiers only)
+            head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608  # nosec B608  (model identifiers only)
                 quote(self.model._meta.db_table), ", ".join(quote(f.column) for f in self._fields)
             )
             tail = f" RETURNING {quote(self.model._meta.pk.column)}" if returning else ""

@@ -106,7 +106,7 @@ def _bulk_insert(objs: list, model, *, batch_size: int, history_reason: str | No
                 )
                 for obj in chunk
             ]
-            insert = f"INSERT INTO {table} ({columns}) VALUES %s RETURNING {pk}"  # noqa: S608
+            insert = f"INSERT INTO {table} ({columns}) VALUES %s RETURNING {pk}"  # noqa: S608  # nosec B608
             ids = execute_values(cur.cursor, insert, rows, page_size=len(rows), fetch=True)
             for obj, (new_pk,) in zip(chunk, ids, strict=True):
                 obj.pk = new_pk
@@ -119,7 +119,7 @@ def _bulk_insert(objs: list, model, *, batch_size: int, history_reason: str | No
                 )
                 htable = connection.ops.quote_name(history._meta.db_table)
                 copy = (  # model identifiers only; every value is a parameter
-                    f"INSERT INTO {htable} ({common}, history_date, history_change_reason, history_type, "  # noqa: S608
+                    f"INSERT INTO {htable} ({common}, history_date, history_change_reason, history_type, "  # noqa: S608  # nosec B608
                     f"history_user_id) SELECT {common}, %s, %s, '+', NULL FROM {table} WHERE {pk} = ANY(%s)"
                 )
                 cur.execute(copy, [now, history_reason, [obj.pk for obj in chunk]])
