@@ -17,41 +17,17 @@ no-op floor: time from the first send until the last record is filed, the databa
 records.
 """
 
-import datetime
-import random
 import time
 
 QUEUE = "celery"
 AGENT_USERNAME = "bench-callback_agent"
-ALL_YES = {
-    "identity_confirmed": True,
-    "disclosures_understood": True,
-    "true_wish": True,
-    "password_reminder_given": True,
-    "channel_confirmed": True,
-}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def _identities(n: int) -> list[str]:
-    """Resident ID numbers nobody in the database has (a region neither the demo generator nor benchmark 3 uses)."""
-    from django.utils import timezone
-    from stdnum.cn import ric
+    """n resident ID numbers nobody has, in a region neither the demo generator nor benchmark 3 uses."""
+    from bench.run import fresh_identities
 
-    from accounts.crypto import blind_index
-    from accounts.models import Client
-
-    rng = random.Random()  # noqa: S311  (test data)
-    today = timezone.localdate()
-    out: dict[str, str] = {}
-    while len(out) < n:
-        birth = today.replace(year=today.year - rng.randint(25, 60)) - datetime.timedelta(days=rng.randrange(365))
-        body = f"440305{birth:%Y%m%d}{rng.randrange(1000):03d}"
-        number = body + ric.calc_check_digit(body + "0")
-        out[blind_index(number)] = number
-    taken = set(Client.objects.filter(id_number_index__in=list(out)).values_list("id_number_index", flat=True))
-    numbers = [v for k, v in out.items() if k not in taken]
+    numbers = fresh_identities(n, region="440305")
     return numbers if len(numbers) >= n else numbers + _identities(n - len(numbers))
 
 
@@ -79,6 +55,7 @@ def _opened_applications(n: int) -> list[int]:
     from accounts.roles import Role
     from archive.checklist import required_kinds
     from archive.services import document_store
+    from bench.run import Flow
     from onboarding import services as onboarding
     from onboarding.models import DisclosureDocument
     from suitability.selectors import questionnaire_current
@@ -105,7 +82,7 @@ def _opened_applications(n: int) -> list[int]:
         onboarding.application_assess(actor=clerk, application_id=app.pk)
         for kind in required_kinds(client_kind="individual", channel="counter", has_agent=False):
             document_store(actor=clerk, client=app.client, kind=kind, filename=f"{kind}.bin", related=app,
-                           content=PNG if kind in ("id_front", "id_back", "photo") else PDF)  # fmt: skip
+                           content=Flow.PNG if kind in ("id_front", "id_back", "photo") else Flow.PDF)  # fmt: skip
         onboarding.application_submit(actor=clerk, application_id=app.pk)
         onboarding.application_review(actor=reviewer, application_id=app.pk, approve=True, note="回访压测")
         opened = onboarding.application_accounts_open(actor=clerk, application_id=app.pk)
@@ -155,6 +132,7 @@ def measure(redis_url: str, n: int, timeout: float | None = None) -> dict:
     from callbacks.models import CallbackAttempt, CallbackReason, CallbackTask, TaskStatus
     from callbacks.tasks import callback_record_generate_task
     from config.celery import app as celery_app
+    from tests.callbacks.conftest import ALL_YES
 
     t_prepare = time.perf_counter()
     _staff(Role.CALLBACK_AGENT)  # the sweeper assigns each task to the least-loaded callback agent
